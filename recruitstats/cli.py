@@ -1,0 +1,74 @@
+"""The ``recruitstats`` command.
+
+Each subcommand lives in ``recruitstats/commands/<name>.py`` with a
+``register(subparsers)`` function that adds its parser and sets ``func``.
+Bad input ends with one line per problem on standard error and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import Sequence
+
+from recruitstats import __version__
+from recruitstats.errors import InputError
+
+COMMANDS = ("validate", "ingest", "template", "simulate", "fit", "dictionary", "run")
+
+DESCRIPTION = """\
+recruitstats: clean, validate and model military recruitment data.
+
+Typical session:
+  recruitstats template --lang zh panel_template.xlsx   # what an office fills in
+  recruitstats validate office_2025.xlsx                 # check a file, change nothing
+  recruitstats ingest office_2025.xlsx --store data/store
+  recruitstats fit signup --data data/store/processed/panel.parquet
+  recruitstats simulate --out /tmp/sim --seed 7          # synthetic data with known truth
+
+Every command reads CSV (UTF-8, UTF-8 with BOM, GBK, GB18030) or Excel with
+English or Chinese headers, exits 0 on success and 2 on bad input (one line per
+problem: file, row, column, what is wrong), and writes nothing when it refuses.
+Run `recruitstats COMMAND --help` for each command's manual.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="recruitstats", description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"recruitstats {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"recruitstats.commands.{name}")
+        except ModuleNotFoundError as exc:  # a command not built yet
+            if exc.name != f"recruitstats.commands.{name}":
+                raise
+            continue
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except InputError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+        print(f"{exc.filename}: error: {exc.strerror}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; nothing was changed", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

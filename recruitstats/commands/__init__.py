@@ -1,0 +1,1 @@
+"""Subcommands of the ``recruitstats`` command, one module each."""
