@@ -48,7 +48,7 @@ def _dummies(df: pd.DataFrame, cols=("x1", "x2"), trends: bool = False) -> pd.Da
 def test_poisson_matches_statsmodels_dummies(seed):
     df = _panel(seed)
     ours = fit_rate(df, outcome="y", exposure="E", regressors=["x1", "x2"],
-                    fixed_effects=["district", "cycle"], cluster="district")
+                    fixed_effects=["district", "cycle"], cluster="district", vcov="cluster")
     ref = sm.GLM(df["y"], _dummies(df), family=sm.families.Poisson(), offset=np.log(df["E"])).fit(
         cov_type="cluster", cov_kwds={"groups": pd.factorize(df["district"])[0], "use_correction": False},
         tol=1e-13)
@@ -66,10 +66,33 @@ def test_clustered_errors_match_pyfixest():
     df = _panel(4, n_districts=20)
     df["logE"] = np.log(df["E"])
     ours = fit_rate(df, outcome="y", exposure="E", regressors=["x1", "x2"],
-                    fixed_effects=["district", "cycle"], cluster="district")
+                    fixed_effects=["district", "cycle"], cluster="district", vcov="cluster")
     ref = pf.fepois("y ~ x1 + x2 | district + cycle", data=df, vcov={"CRV1": "district"}, offset="logE")
     np.testing.assert_allclose(ours.params.values, ref.coef().values, atol=1e-6)
     np.testing.assert_allclose(ours.se.values, ref.se().values, rtol=1e-4)
+
+
+def test_few_clusters_use_the_crv3_jackknife_checked_by_statsmodels_refits():
+    df = _panel(11, n_districts=8, n_cycles=6)
+    fit = fit_rate(df, outcome="y", exposure="E", regressors=["x1", "x2"],
+                   fixed_effects=["district", "cycle"], cluster="district")
+    assert fit.vcov == "jackknife" and "CRV3" in fit.inference and fit.df_t == 7
+    draws = []
+    for g in sorted(df["district"].unique()):
+        sub = df[df["district"] != g].reset_index(drop=True)
+        ref = sm.GLM(sub["y"], _dummies(sub), family=sm.families.Poisson(),
+                     offset=np.log(sub["E"])).fit(tol=1e-13)
+        draws.append(ref.params[["x1", "x2"]].to_numpy())
+    dev = np.asarray(draws) - fit.params.to_numpy()
+    expected = np.sqrt(np.diag(7 / 8 * dev.T @ dev))
+    np.testing.assert_allclose(fit.se.to_numpy(), expected, rtol=1e-5)
+
+
+def test_many_clusters_use_crv1():
+    df = _panel(12, n_districts=40, n_cycles=4)
+    fit = fit_rate(df, outcome="y", exposure="E", regressors=["x1"], fixed_effects=["district", "cycle"],
+                   cluster="district")
+    assert fit.vcov == "cluster" and "CRV1" in fit.inference
 
 
 def test_binomial_logit_matches_statsmodels():

@@ -38,7 +38,7 @@ from recruitstats.inference import (
 __all__ = ["fit_rate", "RateFit"]
 
 Family = Literal["poisson", "binomial"]
-Vcov = Literal["cluster", "hetero", "iid"]
+Vcov = Literal["auto", "cluster", "jackknife", "hetero", "iid"]
 
 _TOL = 1e-10
 _MAX_ITER = 200
@@ -196,7 +196,7 @@ class RateFit:
     def bootstrap(self, *, reps: int = 999, seed: int = 12345, level: float = 0.95,
                   weights: str = "webb", progress: bool = True) -> pd.DataFrame:
         """Wild score cluster bootstrap p-values and intervals (null imposed), see :func:`recruitstats.inference.score_test_bootstrap`."""
-        if self.cluster is None or self.vcov != "cluster":
+        if self.cluster is None or self.vcov not in ("cluster", "jackknife"):
             raise InputError("the score bootstrap needs clustered errors (give a cluster variable)")
         return score_test_bootstrap(
             self._restricted_cluster_scores, names=list(self.params.index), estimates=self.params,
@@ -307,6 +307,25 @@ def _nested(df: pd.DataFrame, inner: str, outer: str) -> bool:
     return bool((df.groupby(inner, observed=True)[outer].nunique() <= 1).all())
 
 
+def _jackknife_covariance(df, *, params, names, **spec) -> np.ndarray | None:
+    """CRV3: (G-1)/G * sum over clusters of (b_without_g - b)(b_without_g - b)'."""
+    groups = pd.unique(df[spec["cluster"]])
+    draws = []
+    for g in groups:
+        sub = df[df[spec["cluster"]] != g]
+        try:
+            fit = fit_rate(sub, regressors=names, vcov="iid", **spec)
+        except InputError:
+            return None
+        if list(fit.params.index) != names:
+            return None
+        draws.append(fit.params.to_numpy())
+    dev = np.asarray(draws) - np.asarray(params)
+    n_g = len(groups)
+    cov = (n_g - 1) / n_g * dev.T @ dev
+    return (cov + cov.T) / 2
+
+
 # --- the public entry point ------------------------------------------------
 
 def fit_rate(
@@ -338,8 +357,11 @@ def fit_rate(
         ``"binomial"`` (logit, exposure = trials).
     trends : a fixed-effect column whose groups get their own linear trend in ``time``.
     time : numeric time column for ``trends`` (e.g. ``cycle_index``).
-    vcov : ``"cluster"`` (default with a cluster), ``"hetero"`` (HC1, default
-        without) or ``"iid"`` (model-based).
+    vcov : with a cluster, ``"auto"`` (default: CRV1, or with fewer than 40
+        clusters the CRV3 leave-one-cluster-out jackknife, which keeps 95%
+        intervals near 95% with a dozen districts), ``"cluster"`` (always CRV1) or
+        ``"jackknife"`` (always CRV3); without one ``"hetero"`` (HC1, default) or
+        ``"iid"`` (model-based).
 
     Returns
     -------
@@ -355,8 +377,8 @@ def fit_rate(
             raise InputError("district trends need a time column (e.g. cycle_index)")
         if trends not in fixed_effects:
             fixed_effects.insert(0, trends)
-    vcov = vcov or ("cluster" if cluster else "hetero")
-    if vcov == "cluster" and not cluster:
+    vcov = vcov or ("auto" if cluster else "hetero")
+    if vcov in ("cluster", "jackknife", "auto") and not cluster:
         raise InputError("clustered errors need a cluster column")
     needed = [outcome, *regressors, *fixed_effects]
     needed += [c for c in (exposure, cluster, time) if c]
@@ -430,7 +452,9 @@ def fit_rate(
     df_t: int | None = None
     n_clusters: int | None = None
     cluster_codes = None
-    if vcov == "cluster":
+    if vcov == "auto":
+        vcov = "jackknife" if df[cluster].nunique() < FEW_CLUSTERS else "cluster"
+    if vcov in ("cluster", "jackknife"):
         # fixest's "nested" rule: an absorbed effect nested in the clusters counts as one parameter
         not_nested = X.shape[1]
         if absorber is not None:
@@ -440,10 +464,23 @@ def fit_rate(
         df_t = n_clusters - 1
         desc = (f"cluster-robust by {cluster} ({n_clusters} clusters), CRV1 with the fixest small-sample "
                 f"factor G/(G-1)*(N-1)/(N-K), t({df_t}) critical values")
+        if vcov == "jackknife":
+            jack = _jackknife_covariance(df, params=beta[:k_names], names=names, outcome=outcome,
+                                         exposure=exposure, fixed_effects=fixed_effects, cluster=cluster,
+                                         family=family, trends=trends, time=time)
+            if jack is None:
+                vcov = "cluster"
+                warnings.append("the leave-one-cluster-out jackknife failed (a lever is not identified "
+                                "without some cluster); CRV1 is used instead")
+            else:
+                full_cov = full_cov.copy()
+                full_cov[:k_names, :k_names] = jack
+                desc = (f"cluster-robust by {cluster}; few clusters ({n_clusters} < {FEW_CLUSTERS}): CRV3 "
+                        f"leave-one-cluster-out jackknife with t({df_t}) critical values")
         if n_clusters < FEW_CLUSTERS:
-            desc += (f"; few clusters (fewer than {FEW_CLUSTERS}): intervals use t(G-1), and the wild score "
-                     "cluster bootstrap (--bootstrap) is the more reliable check")
-            warnings.append(f"only {n_clusters} clusters: inference uses t({df_t}); consider the bootstrap")
+            warnings.append(f"only {n_clusters} clusters: intervals use t({df_t})"
+                            + (" and the CRV3 jackknife" if vcov == "jackknife" else "")
+                            + "; the wild score cluster bootstrap is a further check")
     elif vcov == "hetero":
         params_k = X.shape[1] + (absorber.n_params if absorber is not None else 0)
         full_cov = hetero_covariance(scores, bread, n_params=params_k)
