@@ -241,7 +241,7 @@ DERIVED_RATES: dict[str, tuple[str, str, str]] = {
 
 # --- header matching ------------------------------------------------------
 
-_UNIT_SUFFIX = re.compile(r"[\(\[（【](.*?)[\)\]）】]\s*$")
+_UNIT_SUFFIX = re.compile(r"[\(\[（【]([^()\[\]（）【】]*)[\)\]）】]\s*$")
 
 
 def normalise_header(header: object) -> tuple[str, str]:
