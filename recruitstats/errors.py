@@ -10,14 +10,13 @@ traceback for bad input. A problem never carries a personal value.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable, Literal
+from typing import Iterable, Literal, NamedTuple
 
 __all__ = ["Problem", "InputError", "format_problems"]
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One located problem in one input file."""
+class Problem(NamedTuple):
+    """One located problem in one input file (a tuple, so it survives JSON and ``to_parquet``)."""
 
     message: str
     file: str = ""
