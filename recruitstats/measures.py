@@ -88,7 +88,10 @@ def funnel(panel: pd.DataFrame, *, by: str | list[str] | None = None) -> pd.Data
     long["stage"] = pd.Categorical(long["stage"], categories=stages, ordered=True)
     long = long.sort_values(groups + ["stage"]).reset_index(drop=True)
     prev = long.groupby(groups)["count"].shift(1) if groups else long["count"].shift(1)
-    first = long.groupby(groups)["count"].transform("first") if groups else long["count"].iloc[0]
+    if "applicants" in stages:  # the first row of each group is applicants, even when missing
+        first = long.groupby(groups)["count"].transform(lambda s: s.iloc[0]) if groups else long["count"].iloc[0]
+    else:
+        first = np.nan
     long["share_of_previous"] = long["count"] / prev
     long["share_of_applicants"] = long["count"] / first
     return long
@@ -159,7 +162,9 @@ def lever_values(
         elif stipend == "real_yuan":
             if price_index is None:
                 raise InputError("stipend='real_yuan' needs a price_index (one value per row, base year = 1)")
-            out["stipend"] = _safe_log(num("family_allowance") / np.asarray(price_index, float), "stipend",
+            index = (price_index.reindex(panel.index) if isinstance(price_index, pd.Series)
+                     else pd.Series(np.asarray(price_index, float), index=panel.index))
+            out["stipend"] = _safe_log(num("family_allowance") / index.astype(float), "stipend",
                                        "real family_allowance")
         elif stipend == "yuan":
             out["stipend"] = _safe_log(num("family_allowance"), "stipend", "family_allowance")

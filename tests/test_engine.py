@@ -199,3 +199,51 @@ def test_score_bootstrap_agrees_with_crv1_when_clusters_are_many():
         assert 0.75 < width_ratio < 1.35
     # same seed, same numbers
     pd.testing.assert_frame_equal(boot, fit.bootstrap(reps=999, seed=1, progress=False))
+
+
+def test_constant_and_coarser_regressors_are_not_identified():
+    df = _panel(13)
+    df["constant"] = 5.0
+    df["city"] = pd.factorize(df["district"])[0] // 5
+    df["cycle_level"] = df["cycle"] * 0.37  # varies only by cycle
+    fit = fit_rate(df, outcome="y", exposure="E", regressors=["x1", "constant", "cycle_level"],
+                   fixed_effects=["city", "district", "cycle"], cluster="district")
+    assert list(fit.params.index) == ["x1"]
+    assert set(fit.not_identified) == {"constant", "cycle_level"}
+    pooled = fit_rate(df, outcome="y", exposure="E", regressors=["x1", "constant"], vcov="hetero")
+    assert "constant" in pooled.not_identified
+
+
+def test_separated_observations_are_dropped_not_estimated():
+    df = _panel(14)
+    df.loc[::7, "y"] = 0
+    df["s"] = 0.0
+    df.loc[::7, "s"] = 1.0  # s = 1 only where nobody signed up: its MLE is minus infinity
+    fit = fit_rate(df, outcome="y", exposure="E", regressors=["x1", "s"],
+                   fixed_effects=["district", "cycle"], cluster="district")
+    assert "s" not in fit.params and "s" in fit.not_identified
+    assert fit.dropped["observations separated (fitted rate 0 or 1)"] == (df["s"] == 1).sum()
+
+
+def test_small_sample_count_with_a_nested_dummy_effect_matches_pyfixest():
+    pf = pytest.importorskip("pyfixest")
+    rng = np.random.default_rng(15)
+    rows = [(d, i) for d in range(12) for i in range(24)]
+    df = pd.DataFrame(rows, columns=["district", "interval"])
+    df["x1"] = rng.normal(size=len(df))
+    df["E"] = rng.integers(100, 1000, len(df)).astype(float)
+    df["y"] = rng.poisson(df["E"] * np.exp(-4 + 0.3 * df["x1"] + df["interval"] / 20)).astype(float)
+    df["logE"] = np.log(df["E"])
+    ours = fit_rate(df, outcome="y", exposure="E", regressors=["x1"], fixed_effects=["interval", "district"],
+                    cluster="district", vcov="cluster")
+    ref = pf.fepois("y ~ x1 | interval + district", data=df, vcov={"CRV1": "district"}, offset="logE")
+    np.testing.assert_allclose(ours.se.values, ref.se().values, rtol=1e-4)
+
+
+def test_one_cluster_or_infinite_values_are_input_errors():
+    df = _panel(16)
+    with pytest.raises(InputError, match="two clusters"):
+        fit_rate(df.assign(g="one"), outcome="y", exposure="E", regressors=["x1"], cluster="g")
+    fit = fit_rate(df.assign(x1=df["x1"].where(df.index != 3, np.inf)), outcome="y", exposure="E",
+                   regressors=["x1"], fixed_effects=["district"], cluster="district")
+    assert fit.dropped["observations with missing or infinite values"] == 1

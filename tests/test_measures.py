@@ -61,3 +61,10 @@ def test_lever_errors_name_the_problem(panel):
         lever_values(panel.drop(columns="avg_wage"))
     with pytest.raises(InputError, match="zero or negative"):
         lever_values(panel.assign(publicity_spend=0.0))
+
+
+def test_grouped_funnel_with_missing_applicants_gives_no_share(panel):
+    p = panel.copy()
+    p.loc[p["city"] == "B", "applicants"] = np.nan
+    b = funnel(p, by="city").query("city == 'B'").set_index("stage")
+    assert np.isnan(b.loc["enlisted", "share_of_applicants"])

@@ -277,9 +277,8 @@ def _identify(R: np.ndarray, D: np.ndarray, names: list[str], w: np.ndarray, abs
         return absorber.demean(v, w) if absorber is not None else v - np.average(v, axis=0, weights=w)
     Rt, Dt = within(R), within(D) if D.shape[1] else D
     if Dt.shape[1]:
-        Q, _ = np.linalg.qr(Dt * sw[:, None])
-        rank = np.linalg.matrix_rank(Dt * sw[:, None])
-        Q = Q[:, :rank]
+        U, sv, _ = np.linalg.svd(Dt * sw[:, None], full_matrices=False)
+        Q = U[:, sv > 1e-10 * max(sv.max(initial=0.0), 1e-300)]
     else:
         Q = np.zeros((len(R), 0))
     kept: list[int] = []
@@ -287,10 +286,10 @@ def _identify(R: np.ndarray, D: np.ndarray, names: list[str], w: np.ndarray, abs
     basis = Q
     for j, name in enumerate(names):
         raw = R[:, j] * sw
-        scale = np.linalg.norm(raw - np.average(R[:, j], weights=w) * sw)
+        scale = np.linalg.norm(raw)
         v = Rt[:, j] * sw
         r_fe = v - Q @ (Q.T @ v) if Q.shape[1] else v
-        if scale == 0 or np.linalg.norm(r_fe) <= 1e-8 * max(scale, 1e-300):
+        if scale == 0 or np.linalg.norm(r_fe) <= 1e-8 * scale:
             reasons[name] = "not identified: absorbed by the fixed effects (no variation within them)"
             continue
         r = r_fe - basis @ (basis.T @ r_fe) if basis.shape[1] else r_fe
@@ -388,9 +387,12 @@ def fit_rate(
     dropped: dict[str, int] = {}
     for c in [outcome, *regressors] + [x for x in (exposure, time) if x]:
         df[c] = pd.to_numeric(df[c], errors="coerce").astype(float)
-    incomplete = df.isna().any(axis=1)
+    for c in list(fixed_effects) + ([cluster] if cluster else []):
+        df[c] = df[c].where(df[c].isna(), df[c].astype(str))  # 1 and "1" are one group
+    num_cols = [outcome, *regressors] + [x for x in (exposure, time) if x]
+    incomplete = df.isna().any(axis=1) | ~np.isfinite(df[num_cols].to_numpy(float)).all(axis=1)
     if incomplete.any():
-        dropped["observations with missing values"] = int(incomplete.sum())
+        dropped["observations with missing or infinite values"] = int(incomplete.sum())
         df = df.loc[~incomplete]
     if exposure is not None:
         zero = df[exposure] <= 0
@@ -440,6 +442,20 @@ def fit_rate(
 
     beta, eta, converged, iters = _irls(y, n, offset, X, absorber, family)
     mu, w = _mean_and_weight(eta, n, family)
+    p_hat = mu / n
+    base = y.sum() / n.sum()
+    sep = (y == 0) & (p_hat < 1e-7 * base)
+    if family == "binomial":
+        sep |= (y == n) & (1 - p_hat < 1e-7 * (1 - base))
+    if sep.any():  # separation: these rows push a coefficient to +-infinity; drop them and refit
+        refit = fit_rate(df.loc[~sep], outcome=outcome, exposure=exposure, regressors=regressors,
+                         fixed_effects=fixed_effects, cluster=cluster, family=family, trends=trends,
+                         time=time, vcov=vcov)
+        key = "observations separated (fitted rate 0 or 1)"
+        refit.warnings.append(f"{int(sep.sum())} observation(s) perfectly predicted (separation) were dropped; "
+                              "a regressor reported as not identified may be the one that separated them")
+        refit.dropped = {**dropped, key: int(sep.sum()) + refit.dropped.pop(key, 0), **refit.dropped}
+        return refit
     Xt = absorber.demean(X, w) if absorber is not None else X
     H = Xt.T @ (Xt * w[:, None])
     bread = np.linalg.pinv(H)
@@ -452,13 +468,18 @@ def fit_rate(
     df_t: int | None = None
     n_clusters: int | None = None
     cluster_codes = None
+    if vcov != "hetero" and vcov != "iid" and df[cluster].nunique() < 2:
+        raise InputError(f"clustered errors need at least two clusters; the data have one {cluster}")
     if vcov == "auto":
         vcov = "jackknife" if df[cluster].nunique() < FEW_CLUSTERS else "cluster"
     if vcov in ("cluster", "jackknife"):
         # fixest's "nested" rule: an absorbed effect nested in the clusters counts as one parameter
-        not_nested = X.shape[1]
-        if absorber is not None:
-            not_nested += 1 if _nested(df, absorbed, cluster) else absorber.n_params
+        not_nested = X.shape[1] + (absorber.n_params if absorber is not None else 0)
+        nested_fes = [f for f in fixed_effects if _nested(df, f, cluster)]
+        for f in nested_fes:
+            not_nested -= (absorber.n_params if f == absorbed
+                           else sum(nm.startswith(f"{f}[") for nm in d_names) + 1)
+        not_nested += 1 if nested_fes else 0
         full_cov, n_clusters = cluster_covariance(scores, bread, df[cluster].to_numpy(), n_params=not_nested)
         cluster_codes = pd.factorize(df[cluster], sort=True)[0]
         df_t = n_clusters - 1
