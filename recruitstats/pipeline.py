@@ -80,8 +80,10 @@ def _digest(path: Path) -> str:
     h = hashlib.sha256()
     files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
     for f in files:
-        h.update(f.name.encode())
-        h.update(f.read_bytes())
+        data = f.read_bytes()
+        rel = f.relative_to(path).as_posix() if path.is_dir() else f.name
+        h.update(f"{rel}\0{len(data)}\0".encode())
+        h.update(data)
     return h.hexdigest()
 
 
