@@ -1,0 +1,179 @@
+"""Regression tables for rate model results: as DataFrames and as text an economist recognises.
+
+Precision follows the standard error: it is shown to two significant digits and the
+coefficient and interval to the same decimal place. Levers that the design cannot
+identify are listed as such, never given a number.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+
+from recruitstats.schema import SYNTHETIC_LABEL
+
+__all__ = ["decimals_for", "regression_table", "format_regression_table", "compare_table",
+           "format_compare_table", "format_pvalue"]
+
+_MODEL_TITLE = {
+    "signup": "Sign-up model: applicants out of eligible youth",
+    "discharge": "Early-discharge model: recruits returned out of recruits enlisted",
+}
+_FAMILY = {"poisson": "Poisson quasi-likelihood, log link", "binomial": "binomial logit"}
+
+
+def decimals_for(se: float, *, digits: int = 2) -> int:
+    """Decimal places that show ``se`` to ``digits`` significant digits (never negative)."""
+    if se is None or not np.isfinite(se) or se <= 0:
+        return 3
+    return max(0, digits - 1 - int(math.floor(math.log10(se))))
+
+
+def _num(x: float, d: int) -> str:
+    if x is None or (isinstance(x, float) and np.isnan(x)):
+        return ""
+    if np.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    return f"{x:.{d}f}"  # a negative value that rounds to zero keeps its sign: -0.00
+
+
+def format_pvalue(p: float) -> str:
+    """p-values as ``0.034`` or ``<0.001``."""
+    if p is None or not np.isfinite(p):
+        return ""
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def regression_table(result, *, level: float | None = None) -> pd.DataFrame:
+    """One row per lever and control: coef, se, ci_low, ci_high, p_value (and bootstrap columns if any).
+
+    Not-identified terms are rows with no numbers and the reason in ``note``.
+    Nothing is rounded.
+    """
+    level = result.level if level is None else level
+    ci = result.conf_int(level)
+    rows = {}
+    for term in [*result.levers, *result.controls]:
+        if term in result.params.index:
+            row = {"coef": float(result.params[term]), "se": float(result.se[term]),
+                   "ci_low": float(ci.loc[term, "low"]), "ci_high": float(ci.loc[term, "high"]),
+                   "p_value": float(result.pvalues[term]), "note": ""}
+            boot = getattr(result, "bootstrap", None)
+            if boot is not None and term in boot.index:
+                row.update(boot_p_value=float(boot.loc[term, "p_value"]),
+                           boot_ci_low=float(boot.loc[term, "ci_low"]),
+                           boot_ci_high=float(boot.loc[term, "ci_high"]))
+        else:
+            row = {"coef": np.nan, "se": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p_value": np.nan,
+                   "note": result.not_identified.get(term, "not identified")}
+        rows[term] = row
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.index.name = "term"
+    out.attrs.update(level=level, model=result.model, n_obs=result.n_obs, n_clusters=result.n_clusters,
+                     inference=result.fit.inference)
+    return out
+
+
+def format_regression_table(result, *, level: float | None = None) -> str:
+    """The regression table as plain text (for the terminal and reports)."""
+    level = result.level if level is None else level
+    table = regression_table(result, level=level)
+    has_boot = "boot_p_value" in table
+    pct = f"{level * 100:g}%"
+    title = _MODEL_TITLE.get(result.model, result.model)
+    lines = [title, f"({_FAMILY.get(result.fit.family, result.fit.family)}; "
+                    f"exposure: {result.exposure}; outcome: {result.outcome})", ""]
+    head = f"{'':<20}{'coef':>12}  {pct + ' CI':^26}{'p':>9}"
+    if has_boot:
+        head += f"  {'bootstrap ' + pct + ' CI':^26}{'boot p':>8}"
+    lines += [head, "-" * len(head)]
+    for term, row in table.iterrows():
+        if np.isnan(row["coef"]):
+            lines.append(f"{term:<20}{'not identified':>12}  ({row['note']})")
+            continue
+        d = decimals_for(row["se"])
+        ci_text = f"[{_num(row['ci_low'], d)}, {_num(row['ci_high'], d)}]"
+        line = f"{term:<20}{_num(row['coef'], d):>12}  {ci_text:^26}{format_pvalue(row['p_value']):>9}"
+        if has_boot and not np.isnan(row.get("boot_p_value", np.nan)):
+            bci = f"[{_num(row['boot_ci_low'], d)}, {_num(row['boot_ci_high'], d)}]"
+            line += f"  {bci:^26}{format_pvalue(row['boot_p_value']):>8}"
+        lines.append(line)
+        lines.append(f"{'':<20}{'(' + _num(row['se'], d) + ')':>12}")
+    lines.append("-" * len(head))
+    fe = ", ".join(result.fit.fixed_effects) or "none"
+    trend = " + district linear trends" if getattr(result, "trends", False) else ""
+    lines += [f"{'Observations':<20}{result.n_obs:>12,}"]
+    if result.n_clusters is not None:
+        lines.append(f"{'Clusters':<20}{result.n_clusters:>12,}  ({result.fit.cluster})")
+    lines += [f"{'Fixed effects':<20}{fe:>12}{trend}",
+              "",
+              "Standard errors in parentheses. Inference: " + result.fit.inference + "."]
+    if has_boot:
+        boot = result.bootstrap
+        lines.append(f"Bootstrap: wild score cluster bootstrap (Kline-Santos), null imposed, "
+                     f"{boot.attrs.get('reps', '?')} replications, seed {boot.attrs.get('seed', '?')}.")
+    lines.append("Levers: " + "; ".join(f"{k} = {v}" for k, v in result.transforms.items()) + ".")
+    if result.dropped:
+        lines.append("Dropped: " + "; ".join(f"{k}: {v:,}" for k, v in result.dropped.items()) + ".")
+    for w in result.warnings:
+        lines.append("Warning: " + w)
+    if result.synthetic:
+        lines += ["", SYNTHETIC_LABEL]
+    return "\n".join(lines)
+
+
+def compare_table(
+    results: Mapping[str, object],
+    *,
+    truth: Mapping[str, float] | None = None,
+    level: float | None = None,
+) -> pd.DataFrame:
+    """Side-by-side comparison of several results (robustness), as text cells.
+
+    Each lever row shows ``coef (se)`` to the precision its SE supports; the last rows
+    give N, clusters, fixed effects, family and inference. With ``truth`` (lever ->
+    true coefficient, for synthetic data) a ``truth`` column is added.
+    """
+    cols = {}
+    levers: list[str] = []
+    for res in results.values():
+        levers += [lv for lv in res.levers if lv not in levers]
+    for name, res in results.items():
+        lev = res.level if level is None else level
+        ci = res.conf_int(lev)
+        cells = {}
+        for lv in levers:
+            if lv in res.params.index:
+                d = decimals_for(float(res.se[lv]))
+                cells[lv] = (f"{_num(float(res.params[lv]), d)} ({_num(float(res.se[lv]), d)}) "
+                             f"[{_num(float(ci.loc[lv, 'low']), d)}, {_num(float(ci.loc[lv, 'high']), d)}]")
+            elif lv in res.levers:
+                cells[lv] = "not identified"
+            else:
+                cells[lv] = ""
+        cells["N"] = f"{res.n_obs:,}"
+        cells["clusters"] = "" if res.n_clusters is None else f"{res.n_clusters:,}"
+        cells["fixed effects"] = (", ".join(res.fit.fixed_effects) or "none") + \
+            (" + district trends" if getattr(res, "trends", False) else "")
+        cells["family"] = res.fit.family
+        cells["synthetic"] = "yes" if res.synthetic else "no"
+        cols[name] = cells
+    out = pd.DataFrame(cols)
+    if truth is not None:
+        out["truth"] = [f"{truth[i]:g}" if i in truth else "" for i in out.index]
+    out.attrs["note"] = "coef (clustered SE) [confidence interval]"
+    return out
+
+
+def format_compare_table(results: Mapping[str, object], *, truth: Mapping[str, float] | None = None,
+                         level: float | None = None) -> str:
+    """:func:`compare_table` as plain text, with a synthetic-data line when any input is synthetic."""
+    table = compare_table(results, truth=truth, level=level)
+    text = table.to_string()
+    text += "\n\nCells: coef (SE) [CI]; SE and CI as each model's inference reports them."
+    if any(r.synthetic for r in results.values()):
+        text += "\n" + SYNTHETIC_LABEL
+    return text
