@@ -69,7 +69,7 @@ def test_discharge_and_options(capsys, csv_path):
     assert "unemployment_rate" in out["controls"]
     assert out["family"] == "binomial"
     # districts that never returned anyone are dropped and counted
-    assert out["dropped"].get("district groups with no variation in returned", 0) >= 1
+    assert out["dropped"].get("district_code groups with no variation in returned", 0) >= 1  # keyed by code
     none = _run_json(capsys, "signup", "--data", str(csv_path), "--fixed-effects", "none",
                      "--cluster", "none")
     assert none["fixed_effects"] == [] and none["n_clusters"] is None

@@ -265,3 +265,18 @@ def test_table_lists_not_identified_levers(panel):
     both = compare_table({"a": res, "b": fit_signup(panel)}, truth={"stipend": 0.6})
     assert both.loc["stipend", "a"] == "not identified"
     assert both.loc["stipend", "truth"] == "0.6"
+
+
+def test_district_code_is_the_key_when_present():
+    """SCHEMA.md: a district renamed between years is one district when its code is the same."""
+    from recruitstats.simulate import simulate
+
+    panel = simulate(seed=3, n_cities=2, districts_per_city=6, first_year=2020, last_year=2024,
+                     recruits=False).panel
+    renamed = panel.copy()
+    first = renamed["district"].iloc[0]
+    renamed.loc[(renamed["district"] == first) & (renamed["year"] >= 2023), "district"] = first + "(新)"
+    by_code = fit_signup(renamed)
+    assert by_code.n_clusters == panel["district_code"].nunique()
+    pd.testing.assert_series_equal(by_code.params, fit_signup(panel).params)
+    assert by_code.to_dict()["fixed_effects"] == ["district", "cycle"]

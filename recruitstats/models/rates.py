@@ -210,7 +210,9 @@ class RateModelResult:
             "exposure": self.exposure,
             "n_obs": self.n_obs,
             "n_clusters": self.n_clusters,
-            "fixed_effects": list(self.fit.fixed_effects),
+            # a district is keyed by district_code when the data have one; the contract names it district
+            "fixed_effects": ["district" if f == "district_code" else f for f in self.fit.fixed_effects],
+            "district_key": "district_code" if "district_code" in self.fit.fixed_effects else "district",
             "inference": self.fit.inference,
             "effects": effects,
             "controls": controls,
@@ -282,6 +284,10 @@ def _fit(
         raise InputError(f"family must be 'poisson' or 'binomial', not {family!r}")
     if not 0 < level < 1:
         raise InputError(f"level must be between 0 and 1, not {level!r}")
+    # SCHEMA.md: when district_code is present it is the key (names may change over time)
+    key = "district_code" if "district_code" in panel and panel["district_code"].notna().all() else "district"
+    fixed_effects = tuple(key if f == "district" else f for f in fixed_effects)
+    cluster = key if cluster == "district" else cluster
     measures = {"publicity": publicity, "stipend": stipend, "outreach": outreach}
     for lever in levers:
         if measures[lever] not in LEVER_KIND[lever]:
@@ -298,7 +304,7 @@ def _fit(
     if cluster:
         _check_columns(panel, [cluster] if cluster not in ("cycle",) else [], "cluster option")
     if trends:
-        _check_columns(panel, ["district"], "district trends")
+        _check_columns(panel, [key], "district trends")
 
     if panel[["year", "half"]].isna().any().any():
         raise InputError([Problem("year or half is missing in some rows; every row needs its cycle",
@@ -321,7 +327,7 @@ def _fit(
         frame[col] = converted.astype(float)
 
     needed = list(dict.fromkeys([outcome, exposure, *levers, *controls, *fixed_effects,
-                                 *([cluster] if cluster else []), *(["district"] if trends else [])]))
+                                 *([cluster] if cluster else []), *([key] if trends else [])]))
     raw = [c for lv in levers for c in _LEVER_INPUTS[lv][measures[lv]]]
     counted = list(dict.fromkeys([outcome, exposure, *raw, *controls, *fixed_effects,
                                   *([cluster] if cluster else [])]))
@@ -358,7 +364,7 @@ def _fit(
     kwargs: dict[str, Any] = dict(outcome=outcome, exposure=exposure, regressors=regressors,
                                   fixed_effects=tuple(fixed_effects), cluster=cluster, family=family)
     if trends:
-        kwargs.update(trends="district", time="cycle_index")
+        kwargs.update(trends=key, time="cycle_index")
     if vcov is not None:
         kwargs["vcov"] = vcov
     fit = fit_rate(frame, **kwargs)
