@@ -30,7 +30,6 @@ __all__ = [
     "hetero_covariance",
     "small_sample_factor",
     "critical_value",
-    "score_bootstrap",
     "score_test_bootstrap",
 ]
 
@@ -141,19 +140,6 @@ def _score_pvalue(effective: np.ndarray, weights: np.ndarray) -> float:
     boot_den = (weights**2) @ (effective**2)
     boot = boot_num / boot_den
     return float((1 + np.sum(boot >= observed * (1 - 1e-12))) / (1 + len(boot)))
-
-
-def score_bootstrap(
-    fit,
-    *,
-    reps: int = 999,
-    seed: int = 12345,
-    level: float = 0.95,
-    weights: str = "webb",
-    progress: bool = True,
-) -> pd.DataFrame:
-    """Wild score cluster bootstrap for a fitted rate model (``RateFit``); see :func:`score_test_bootstrap`."""
-    return fit.bootstrap(reps=reps, seed=seed, level=level, weights=weights, progress=progress)
 
 
 def score_test_bootstrap(

@@ -175,9 +175,7 @@ class RateModelResult:
 
     def with_bootstrap(self, *, reps: int = 999, seed: int, progress: bool = True) -> "RateModelResult":
         """A copy carrying wild score cluster bootstrap p-values and intervals for the levers."""
-        from recruitstats.inference import score_bootstrap
-
-        table = score_bootstrap(self.fit, reps=reps, seed=seed, level=self.level, progress=progress)
+        table = self.fit.bootstrap(reps=reps, seed=seed, level=self.level, progress=progress)
         table = table.copy()
         table.attrs.update(reps=int(reps), seed=int(seed))
         return replace(self, bootstrap=table)
