@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 import subprocess
 import sys
 
@@ -134,3 +135,24 @@ def test_missing_file_and_real_process_have_no_traceback(tmp_path, csv_path):
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr and "eligible_youth" in proc.stderr
     assert proc.stdout == ""
+
+
+def test_three_formats_give_identical_estimates_through_the_command(tmp_path, capsys):
+    """Issue 3's acceptance test carried to the model: the same panel as a clean CSV, a Chinese GBK
+    CSV with 万元 and ％, and a messy Excel sheet gives the same `fit signup --json`."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    import messy_files as mf
+
+    base = mf.base_panel()
+    if "publicity_spend" not in base or "door_visits" not in base:
+        pytest.skip("the messy-file panel has no lever columns")
+    files = [mf.write_english_csv(base, tmp_path / "en.csv"),
+             mf.write_chinese_csv(base, tmp_path / "zh_gbk.csv"),
+             mf.write_messy_excel(base, tmp_path / "messy.xlsx")]
+    outs = []
+    for path in files:
+        assert main(["fit", "signup", "--data", str(path), "--json"]) == 0
+        outs.append(json.loads(capsys.readouterr().out)["effects"])
+    assert outs[0] == outs[1] == outs[2]
