@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -76,6 +77,21 @@ def _inject(nb, parameters: dict) -> None:
     nb.cells.insert(at, cell)
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _needs(path: Path) -> list[str]:
+    """What a notebook needs beyond the panel (``metadata.recruitstats.needs``, e.g. ["recruits"])."""
+    meta = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
+    return list(meta.get("recruitstats", {}).get("needs", []))
+
+
+def default_notebooks() -> Path:
+    """The repository's ``notebooks/`` folder when the package is installed from a checkout, else ./notebooks."""
+    repo = Path(__file__).resolve().parents[1] / "notebooks"
+    return repo if repo.is_dir() else Path("notebooks")
+
+
 def _digest(path: Path) -> str:
     h = hashlib.sha256()
     files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
@@ -91,13 +107,14 @@ def run_notebooks(
     *,
     data: str | os.PathLike,
     out: str | os.PathLike,
-    notebooks: str | os.PathLike = "notebooks",
+    notebooks: str | os.PathLike | None = None,
     timeout: int = 900,
     only: list[str] | None = None,
 ) -> list[Path]:
     """Execute every notebook in ``notebooks`` on ``data`` and write executed copies and HTML to ``out``.
 
-    Returns the files written. Raises :class:`NotebookFailed` if a notebook fails
+    Notebooks whose metadata say they need recruit records are skipped (and listed
+    in ``run.json``) when the data have none. Returns the files written. Raises :class:`NotebookFailed` if a notebook fails
     (nothing is written then) and :class:`InputError` if the data folder is unusable.
     """
     import nbformat
@@ -105,14 +122,16 @@ def run_notebooks(
     from nbclient.exceptions import CellExecutionError
     from nbconvert import HTMLExporter
 
-    nb_dir = Path(notebooks).resolve()
+    nb_dir = Path(notebooks or default_notebooks()).resolve()
     data_path = Path(data).resolve()
-    data_files(data_path)  # fail early with a clear message
+    found = data_files(data_path)  # fail early with a clear message
     paths = sorted(nb_dir.glob("*.ipynb"))
     if only:
         paths = [p for p in paths if p.stem in only or p.name in only]
     if not paths:
         raise InputError(f"no notebooks found in {nb_dir}", file=str(nb_dir))
+    skipped = [p for p in paths if "recruits" in _needs(p) and found.recruits is None]
+    paths = [p for p in paths if p not in skipped]
     out = Path(out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".recruitstats-run-", dir=out.parent))
@@ -127,14 +146,15 @@ def run_notebooks(
             try:
                 client.execute()
             except CellExecutionError as exc:
-                first = str(exc).strip().splitlines()
-                raise NotebookFailed(f"{path.name} failed: {first[-1] if first else exc}") from None
+                lines = [ln for ln in _ANSI.sub("", str(exc)).strip().splitlines() if ln.strip()]
+                raise NotebookFailed(f"{path.name} failed: {lines[-1] if lines else 'an error'}") from None
             nbformat.write(nb, staging / path.name)
             html, _ = exporter.from_notebook_node(nb)
             (staging / f"{path.stem}.html").write_text(html, encoding="utf-8")
             written += [path.name, f"{path.stem}.html"]
         manifest = {"recruitstats_version": __version__, "data": str(data_path),
                     "data_sha256": _digest(data_path), "notebooks": [p.name for p in paths],
+                    "skipped": {p.name: "no recruit records in the data" for p in skipped},
                     "outputs": written}
         (staging / "run.json").write_text(json.dumps(manifest, indent=2, sort_keys=True), encoding="utf-8")
         written.append("run.json")

@@ -46,7 +46,7 @@ def test_failed_notebook_writes_nothing(workspace, capsys):
     _notebook(nbs / "01_ok.ipynb", "x = 1")
     _notebook(nbs / "02_bad.ipynb", "raise ValueError('boom')")
     out = tmp / "reports"
-    assert main(["run", "--data", str(data), "--out", str(out), "--notebooks", str(nbs)]) == 1
+    assert main(["run", "--data", str(data), "--out", str(out), "--notebooks", str(nbs)]) == 2
     assert not out.exists()
     assert "02_bad.ipynb failed" in capsys.readouterr().err
     assert not list(tmp.glob(".recruitstats-run-*"))
@@ -64,3 +64,18 @@ def test_data_files_prefers_the_processed_store(tmp_path):
 def test_missing_data_folder_exits_2(tmp_path, capsys):
     assert main(["run", "--data", str(tmp_path / "nope"), "--out", str(tmp_path / "r")]) == 2
     assert "not found" in capsys.readouterr().err
+
+
+def test_notebooks_needing_recruits_are_skipped_without_them(workspace):
+    import json
+
+    tmp, data, nbs = workspace
+    _notebook(nbs / "01_panel.ipynb", "x = 1")
+    _notebook(nbs / "02_recruits.ipynb", "raise RuntimeError('should not run')")
+    nb = nbformat.read(nbs / "02_recruits.ipynb", as_version=4)
+    nb.metadata["recruitstats"] = {"needs": ["recruits"]}
+    nbformat.write(nb, nbs / "02_recruits.ipynb")
+    out = tmp / "reports"
+    assert main(["run", "--data", str(data), "--out", str(out), "--notebooks", str(nbs)]) == 0
+    run = json.loads((out / "run.json").read_text())
+    assert run["notebooks"] == ["01_panel.ipynb"] and "02_recruits.ipynb" in run["skipped"]

@@ -192,9 +192,9 @@ def test_rows_missing_values_are_dropped_and_counted(panel):
     res = fit_signup(p)
     assert res.dropped["rows missing publicity_spend"] == 3
     assert res.dropped["rows missing applicants"] == 2
-    assert res.dropped["rows dropped for missing values"] == 4
+    assert res.dropped["rows dropped in total (any missing value)"] == 4
     assert res.n_obs == len(p) - 4
-    assert res.to_dict()["dropped"]["rows dropped for missing values"] == 4
+    assert res.to_dict()["dropped"]["rows dropped in total (any missing value)"] == 4
 
 
 def test_json_contract_keys_and_types(panel):

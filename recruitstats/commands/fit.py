@@ -57,7 +57,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--vcov", default="auto", choices=["auto", "cluster", "jackknife"],
                    help="clustered covariance: auto (CRV1, or the CRV3 jackknife with fewer than 40 "
                         "clusters; default), cluster (always CRV1), jackknife (always CRV3)")
-    p.add_argument("--family", default="poisson", choices=["poisson", "binomial"])
+    p.add_argument("--family", default="poisson", choices=["poisson", "binomial"],
+                   help="poisson (default: quasi-Poisson rate model) or binomial (logit of the share)")
     p.add_argument("--trends", action="store_true", help="add district-specific linear trends")
     p.add_argument("--bootstrap", type=int, default=0, metavar="REPS",
                    help="add wild score cluster bootstrap p-values and intervals with REPS replications")
@@ -67,18 +68,17 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _load(path: Path):
-    try:
-        from recruitstats.io import load_panel
-    except ImportError:  # the readers are not installed yet: plain CSV only
-        import pandas as pd
+    import sys
 
-        if not path.exists():
-            raise FileNotFoundError(2, "No such file or directory", str(path))
-        try:
-            return pd.read_csv(path, dtype={"district_code": str})
-        except (UnicodeDecodeError, ValueError) as exc:
-            raise InputError([Problem(f"cannot read the file as CSV: {exc}", file=str(path))]) from None
-    return load_panel(path)
+    from recruitstats.io import load_panel
+    from recruitstats.pipeline import data_files
+
+    if path.is_dir():  # a data folder or an ingest store
+        path = data_files(path).panel
+    panel = load_panel(path)
+    for problem in panel.attrs.get("problems", []):
+        print(problem, file=sys.stderr)
+    return panel
 
 
 def _json_safe(obj):

@@ -718,7 +718,6 @@ def load_panel(path: str | os.PathLike, *, sheet: str | int | None = None, drop_
     pandas.DataFrame
         Canonical columns (district, year, half, counts ... as float64); unknown columns
         kept. ``attrs["problems"]`` holds the warnings and ``attrs["source"]`` the file.
-        Clear ``attrs`` (``df.attrs = {}``) before ``to_parquet``: pandas cannot store problems.
 
     Raises
     ------
@@ -726,6 +725,10 @@ def load_panel(path: str | os.PathLike, *, sheet: str | int | None = None, drop_
         With every located problem, if any is an error.
     """
     result = read_table(path, kind="panel", sheet=sheet, drop_personal=drop_personal, needed=needed)
+    if {"recruit_id", "enlist_date"} & set(result.data.columns):
+        raise InputError([Problem("this file holds recruit records (one row per recruit), not a panel (one "
+                                  "row per district and cycle)", file=str(path),
+                                  expected="a panel file; recruit records go to load_recruits")])
     result.raise_for_errors()
     return result.frame()
 

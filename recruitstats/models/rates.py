@@ -341,7 +341,7 @@ def _fit(
     if other.any():
         dropped["rows where a lever value cannot be computed"] = int(other.sum())
     if (~keep).any():
-        dropped["rows dropped for missing values"] = int((~keep).sum())
+        dropped["rows dropped in total (any missing value)"] = int((~keep).sum())
     nonpos = keep & (frame[exposure] <= 0)
     if nonpos.any():
         dropped[f"rows with {exposure} = 0"] = int(nonpos.sum())
