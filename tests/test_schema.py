@@ -163,3 +163,12 @@ def test_data_dictionary_page_is_generated_from_the_schema():
 def test_bracketed_alias_with_a_unit():
     assert canonical_name("区(县)(个)") == ("district", "个")
     assert canonical_name("区（县）（个）") == ("district", "个")
+
+
+def test_repository_copy_of_the_contract_is_current():
+    """docs/SCHEMA.md is the contract as shared with the project; it must not drift from the original."""
+    shared = ROOT.parent / "shared" / "SCHEMA.md"
+    if not shared.exists():
+        pytest.skip("the shared contract is not beside this checkout")
+    assert (ROOT / "docs" / "SCHEMA.md").read_text(encoding="utf-8") == shared.read_text(encoding="utf-8"), \
+        "docs/SCHEMA.md differs from ../shared/SCHEMA.md: copy the shared contract into docs/"
