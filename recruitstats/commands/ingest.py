@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from recruitstats.errors import format_problems
+from recruitstats.errors import InputError, format_problems
 from recruitstats.io.store import ingest
 
 
@@ -32,8 +32,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    report = ingest(args.files, args.store, replace=args.replace, drop_personal=args.drop_personal,
-                    kind=args.kind, key=args.key_file)
+    try:
+        report = ingest(args.files, args.store, replace=args.replace, drop_personal=args.drop_personal,
+                        kind=args.kind, key=args.key_file)
+    except InputError as exc:
+        print(str(exc), file=sys.stderr)
+        print(f"ingest refused: nothing was written and the store {args.store} is unchanged", file=sys.stderr)
+        return 2
     if report.problems:
         print(format_problems(report.problems), file=sys.stderr)
     for path, held in report.unchanged:
