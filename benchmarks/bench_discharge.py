@@ -48,7 +48,7 @@ def worker(kind: str, path: str, subsample: int, seed: int) -> dict:
     import statsmodels.duration.hazard_regression  # noqa: F401  (import cost outside the timing)
 
     import recruitstats.models.engine  # noqa: F401
-    from recruitstats.models.survival import fit_cox
+    from recruitstats.models.cox import fit_cox
 
     out: dict = {"kind": kind, "baseline_mb": _peak_mb()}  # after imports, before data
     t0 = time.perf_counter()

@@ -27,13 +27,9 @@ from recruitstats.measures import add_cycle, derived_rates, funnel, lever_values
 from recruitstats.simulate import Simulation, simulate, write_simulation
 from recruitstats.models.engine import RateFit, fit_rate
 from recruitstats.models.rates import RateModelResult, fit_discharge, fit_signup
-from recruitstats.models.survival import (
-    discharge_durations,
-    fit_cause_specific,
-    fit_cox,
-    kaplan_meier,
-    ph_check,
-)
+from recruitstats.models.survival import discharge_durations
+from recruitstats.models.kaplan_meier import kaplan_meier
+from recruitstats.models.cox import fit_cause_specific, fit_cox, ph_check
 from recruitstats.models.piecewise import collapse_to_cells, fit_piecewise
 from recruitstats.policy import cost_per_applicant, effect_of_increase, elasticities, scenario
 from recruitstats.report.tables import compare_table, format_compare_table, format_regression_table, regression_table

@@ -15,7 +15,8 @@ import statsmodels.api as sm
 
 from recruitstats.errors import InputError
 from recruitstats.models.piecewise import collapse_to_cells, fit_piecewise
-from recruitstats.models.survival import covariate_matrix, discharge_durations, fit_cox
+from recruitstats.models.cox import fit_cox
+from recruitstats.models.survival import covariate_matrix, discharge_durations
 
 COV = ["door_visit", "followup_contact", "college_status"]
 

