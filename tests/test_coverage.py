@@ -77,3 +77,22 @@ def test_long_monte_carlo_coverage(n_cities, per_city):
     for lv in LEVERS:
         assert 0.93 <= s.loc[lv, "coverage"] <= 0.97, s
         assert abs(s.loc[lv, "bias"]) < 3 * s.loc[lv, "mc_se_bias"] + 0.01 * abs(truth[lv]), s
+
+
+@pytest.mark.slow
+def test_discharge_model_coverage_with_rare_returns():
+    """Returns are a few per mille: the district discharge model still covers the truth (24 districts)."""
+    from recruitstats.models.rates import fit_discharge
+
+    hits, errors = [], []
+    for r in range(200):
+        sim = simulate(seed=5000 + r, n_cities=3, districts_per_city=8, recruits=False)
+        res = fit_discharge(sim.panel)
+        ci = res.conf_int()
+        truth = sim.truth["discharge"]
+        hits.append([ci.loc[k, "low"] <= truth[k] <= ci.loc[k, "high"] for k in truth])
+        errors.append([res.params[k] - truth[k] for k in truth])
+    coverage = np.mean(hits, axis=0)
+    bias, sd = np.mean(errors, axis=0), np.std(errors, axis=0)
+    assert ((coverage >= 0.92) & (coverage <= 0.98)).all(), coverage
+    assert (np.abs(bias) < 3 * sd / np.sqrt(200)).all(), (bias, sd)
