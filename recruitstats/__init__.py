@@ -34,6 +34,7 @@ from recruitstats.models.piecewise import collapse_to_cells, fit_piecewise
 from recruitstats.policy import cost_per_applicant, effect_of_increase, elasticities, scenario
 from recruitstats.report.tables import compare_table, format_compare_table, format_regression_table, regression_table
 from recruitstats.report.figures import coef_plot, dose_response
+from recruitstats.report.suppression import suppress_small_counts
 from recruitstats.report.survival_figures import plot_hazard_ratios, plot_km
 from recruitstats.pipeline import data_files, run_notebooks
 
@@ -47,6 +48,6 @@ __all__ = [
     "collapse_to_cells", "fit_piecewise",
     "cost_per_applicant", "effect_of_increase", "elasticities", "scenario",
     "compare_table", "format_compare_table", "format_regression_table", "regression_table",
-    "coef_plot", "dose_response", "plot_hazard_ratios", "plot_km",
+    "coef_plot", "dose_response", "suppress_small_counts", "plot_hazard_ratios", "plot_km",
     "data_files", "run_notebooks",
 ]
