@@ -1,19 +1,323 @@
-"""Small-cell suppression for published tables (SCHEMA.md, "Personal data").
+"""Disclosure control for published tables (SCHEMA.md, "Personal data"; docs/publishing.md).
 
-A published count of fewer than ``SUPPRESSION_THRESHOLD`` people (default 5) can
-point at individuals (three returned recruits in one district and cycle), so
-tables meant for a report show such cells as ``<5`` instead of the number.
+A published count of fewer than ``threshold`` people (default 5, counts 1 to 4)
+can point at individuals ("three recruits returned in district X in 2021H2"), and
+so can any number from which such a count can be worked out:
+
+* **primary**: a count cell from 1 to ``threshold - 1`` is hidden (0 is shown:
+  "nobody" points at nobody);
+* **rates**: a rate beside its denominator reveals its numerator
+  (rate x denominator), so a rate is hidden whenever its numerator or its
+  denominator is hidden. Rates are *suppressed*, never rounded to a band;
+* **nested counts** (a chain such as applicants >= examined >= passed, or a
+  share's numerator inside its denominator): the difference of two shown counts
+  is itself a count of people (those who failed the medical), so when it is from
+  1 to ``threshold - 1`` one of the two is hidden (the one fewer published figures
+  depend on, given by ``priority``);
+* **secondary suppression for totals**: where a total over a group of cells is
+  published (``column_totals``, ``row_totals``), total minus the shown cells
+  reveals the hidden ones; while a group has exactly one hidden cell, or hidden
+  cells that together count fewer than ``threshold``, the next smallest shown
+  cell of the group is hidden too.
+
+Every published table of the package (scorecard, league tables, xlsx/csv export
+and the brief) goes through :func:`suppression_mask` / :func:`protect`.
+:func:`find_disclosures` is the attacker's view, for tests: it works out every
+count a reader can recover from a published table and lists the small ones.
 """
 
 from __future__ import annotations
 
-from typing import Sequence
+from dataclasses import dataclass
+from typing import Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 
+from recruitstats.errors import InputError
 from recruitstats.schema import SUPPRESSION_THRESHOLD
 
-__all__ = ["suppress_small_counts"]
+__all__ = [
+    "suppress_small_counts", "check_threshold", "suppression_mask", "ratio_mask", "protect",
+    "Protected", "find_disclosures", "SUPPRESSED_MARK", "suppression_note",
+]
+
+#: What a hidden cell shows in a formatted table (the same mark for primary and
+#: secondary suppression, so a reader cannot tell which cells are the small ones).
+SUPPRESSED_MARK = "*"
+
+Chain = Sequence[str]
+
+
+def check_threshold(threshold: object) -> int:
+    """The threshold as a positive whole number, or an InputError saying what is wrong."""
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, np.integer, float)):
+        raise InputError(f"the suppression threshold must be a whole number of people, not {threshold!r}")
+    if float(threshold) != int(threshold) or int(threshold) < 1:
+        raise InputError(f"the suppression threshold must be a whole number of at least 1, not {threshold!r}")
+    return int(threshold)
+
+
+def suppression_note(threshold: int, lang: str = "en") -> str:
+    """The footnote that explains the mark, in Chinese or English."""
+    if lang == "zh":
+        return f"{SUPPRESSED_MARK} 为保护个人信息，少于{threshold}人的数字及可据以推算出该数字的比率、合计已隐去。"
+    return (f"{SUPPRESSED_MARK} hidden to protect individuals: counts of fewer than {threshold} people, and rates "
+            "or totals from which such a count could be worked out.")
+
+
+def _numeric(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.apply(pd.to_numeric, errors="coerce").astype(float)
+
+
+def _small(values: pd.DataFrame | pd.Series | np.ndarray, threshold: int):
+    return (values > 0) & (values < threshold)
+
+
+def _hide_in_chains(values: pd.DataFrame, hidden: pd.DataFrame, chains: Sequence[Chain],
+                    threshold: int, priority: Mapping[str, int]) -> None:
+    """Hide one of two consecutive shown stages of a chain whose difference is a small count."""
+    for chain in chains:
+        cols = [c for c in chain if c in values.columns]
+        for i in range(len(values)):
+            changed = True
+            while changed:
+                changed = False
+                shown = [c for c in cols if not hidden.iat[i, hidden.columns.get_loc(c)]
+                         and np.isfinite(values.iat[i, values.columns.get_loc(c)])]
+                for a, b in zip(shown, shown[1:]):
+                    diff = abs(values.iat[i, values.columns.get_loc(a)] - values.iat[i, values.columns.get_loc(b)])
+                    if 0 < diff < threshold:
+                        drop = b if priority.get(b, 0) <= priority.get(a, 0) else a
+                        hidden.iat[i, hidden.columns.get_loc(drop)] = True
+                        changed = True
+                        break
+
+
+def _hide_for_total(values: np.ndarray, hidden: np.ndarray, threshold: int) -> bool:
+    """Secondary suppression in one group with a published total; True when a cell was hidden."""
+    finite = np.isfinite(values)
+    if not hidden[finite].any():
+        return False
+    if hidden[finite].sum() >= 2 and values[finite & hidden].sum() >= threshold:
+        return False
+    candidates = np.flatnonzero(finite & ~hidden)
+    if candidates.size == 0:
+        return False
+    positive = candidates[values[candidates] > 0]
+    pool = positive if positive.size else candidates
+    hidden[pool[np.argmin(values[pool])]] = True
+    return True
+
+
+def suppression_mask(
+    counts: pd.DataFrame,
+    *,
+    threshold: int = SUPPRESSION_THRESHOLD,
+    chains: Sequence[Chain] = (),
+    column_totals: bool | Sequence[str] = False,
+    row_totals: Sequence[Sequence[str]] = (),
+    priority: Mapping[str, int] | None = None,
+) -> pd.DataFrame:
+    """Which count cells to hide: primary, nested-difference and secondary suppression.
+
+    Parameters
+    ----------
+    counts : one column per count of people (other columns must not be passed).
+    threshold : smallest count that may be published (default 5).
+    chains : sequences of columns, largest first, where each count contains the
+        next (a funnel, or ``("enlisted", "enlisted_college")``); the difference
+        of two shown counts is a count of people too.
+    column_totals : True (or a list of columns) when the table also publishes the
+        sum of each (listed) column over its rows.
+    row_totals : groups of columns whose sum is published for each row.
+    priority : how many published figures depend on a column; of two cells, the
+        one with the lower priority is hidden (ties: the later stage).
+
+    Returns
+    -------
+    Boolean DataFrame like ``counts``: True where the cell must be hidden.
+    """
+    t = check_threshold(threshold)
+    values = _numeric(counts)
+    hidden = _small(values, t).fillna(False).astype(bool)
+    cols_total = list(values.columns) if column_totals is True else list(column_totals or [])
+    for _ in range(10 * (len(values) + len(values.columns)) + 10):
+        before = hidden.to_numpy().copy()
+        _hide_in_chains(values, hidden, chains, t, dict(priority or {}))
+        for col in cols_total:
+            mask = hidden[col].to_numpy().copy()
+            while _hide_for_total(values[col].to_numpy(), mask, t):
+                pass
+            hidden[col] = mask
+        for group in row_totals:
+            group = [c for c in group if c in values.columns]
+            for i in range(len(values)):
+                mask = hidden[group].iloc[i].to_numpy().copy()
+                while _hide_for_total(values[group].iloc[i].to_numpy(), mask, t):
+                    pass
+                hidden.iloc[i, [hidden.columns.get_loc(c) for c in group]] = mask
+        if np.array_equal(before, hidden.to_numpy()):
+            break
+    return hidden
+
+
+def ratio_mask(hidden: pd.DataFrame, ratios: Mapping[str, tuple[str, str]]) -> pd.DataFrame:
+    """Which rates to hide: those whose numerator or denominator is hidden.
+
+    Parameters
+    ----------
+    hidden : the mask of :func:`suppression_mask`.
+    ratios : rate column -> (numerator, denominator); a part not among the mask's
+        columns (a quota, which counts no one) never hides the rate.
+    """
+    out = pd.DataFrame(index=hidden.index)
+    for name, (num, den) in ratios.items():
+        flag = pd.Series(False, index=hidden.index)
+        for col in (num, den):
+            if col in hidden.columns:
+                flag |= hidden[col]
+        out[name] = flag
+    return out
+
+
+@dataclass(frozen=True)
+class Protected:
+    """A table after disclosure control.
+
+    Attributes
+    ----------
+    values : the table with hidden cells set to NaN.
+    mask : True where a cell was hidden (False for columns not under control).
+    threshold : the threshold used.
+    """
+
+    values: pd.DataFrame
+    mask: pd.DataFrame
+    threshold: int
+
+    @property
+    def n_hidden(self) -> int:
+        """How many cells were hidden."""
+        return int(self.mask.to_numpy().sum())
+
+    def formatted(self, mark: str = SUPPRESSED_MARK) -> pd.DataFrame:
+        """The table with hidden cells shown as ``mark`` (object columns where needed)."""
+        out = self.values.astype(object).where(~self.mask, mark)
+        return out.where(~(self.values.isna() & ~self.mask), None)
+
+
+def protect(
+    table: pd.DataFrame,
+    *,
+    counts: Sequence[str],
+    ratios: Mapping[str, tuple[str, str]] | None = None,
+    threshold: int = SUPPRESSION_THRESHOLD,
+    chains: Sequence[Chain] = (),
+    column_totals: bool | Sequence[str] = False,
+    row_totals: Sequence[Sequence[str]] = (),
+    priority: Mapping[str, int] | None = None,
+    derived: Mapping[str, Sequence[str]] | None = None,
+) -> Protected:
+    """Disclosure control of a whole table: counts, the rates built on them, anything derived.
+
+    Parameters
+    ----------
+    table : the table to publish (other columns, such as names, pass through).
+    counts : the columns that count people (a quota or a sum of money is not one).
+    ratios : rate column -> (numerator, denominator); numerator and denominator
+        may be columns of ``table`` not meant for publication: they are still
+        taken into account, because a reader can multiply.
+    threshold, chains, column_totals, row_totals, priority : see :func:`suppression_mask`.
+    derived : other column -> the count columns it would reveal (a shrunken rate,
+        a rank); it is hidden with any of them.
+
+    Returns
+    -------
+    :class:`Protected` with the values (NaN where hidden) and the mask.
+    """
+    counts = [c for c in counts if c in table.columns]
+    hidden = suppression_mask(table[counts], threshold=threshold, chains=chains,
+                              column_totals=column_totals, row_totals=row_totals, priority=priority)
+    mask = pd.DataFrame(False, index=table.index, columns=table.columns)
+    mask[counts] = hidden
+    rates = ratio_mask(hidden, {k: v for k, v in (ratios or {}).items() if k in table.columns})
+    for col in rates:
+        mask[col] = rates[col]
+    for col, sources in (derived or {}).items():
+        if col in table.columns:
+            mask[col] = mask[col] | hidden[[s for s in sources if s in hidden.columns]].any(axis=1)
+    values = table.copy()
+    for col in table.columns[mask.any(axis=0).to_numpy()]:
+        if values[col].dtype == object:
+            values[col] = values[col].where(~mask[col], None)
+        else:
+            values[col] = values[col].astype(float).where(~mask[col])
+    return Protected(values, mask, check_threshold(threshold))
+
+
+def _recover_row(row: dict, ratios: Mapping[str, tuple[str, str]]) -> dict:
+    """Counts a reader can recover in one row from the counts and rates shown (closure)."""
+    known = {k: v for k, v in row.items() if v is not None and np.isfinite(v)}
+    changed = True
+    while changed:
+        changed = False
+        for rate, (num, den) in ratios.items():
+            r = known.get(rate)
+            if r is None:
+                continue
+            if num not in known and den in known:
+                known[num] = round(r * known[den])
+                changed = True
+            elif den not in known and num in known and r > 0:
+                known[den] = round(known[num] / r)
+                changed = True
+    return known
+
+
+def find_disclosures(
+    published: pd.DataFrame,
+    *,
+    counts: Sequence[str],
+    ratios: Mapping[str, tuple[str, str]] | None = None,
+    chains: Sequence[Chain] = (),
+    totals: Mapping[str, float] | None = None,
+    threshold: int = SUPPRESSION_THRESHOLD,
+) -> list[str]:
+    """Every count of 1 to ``threshold - 1`` people a reader can work out from a published table.
+
+    The reader sees ``published`` (NaN for a hidden or missing cell) and the
+    published column totals ``totals``; they multiply rates by denominators,
+    subtract nested counts and subtract shown cells from totals. Returns one line
+    per small count found (empty when the table is safe). Meant for tests.
+    """
+    t = check_threshold(threshold)
+    ratios = dict(ratios or {})
+    cols = [c for c in list(counts) + list(ratios) if c in published.columns]
+    rows = [_recover_row({c: _float(r[c]) for c in cols}, ratios) for _, r in published.iterrows()]
+    found = []
+    for i, known in enumerate(rows):
+        for col in counts:
+            if col in known and 0 < known[col] < t:
+                found.append(f"row {i}: {col} = {known[col]:g}")
+        for chain in chains:
+            shown = [c for c in chain if c in known]
+            for a, b in zip(shown, shown[1:]):
+                if 0 < abs(known[a] - known[b]) < t:
+                    found.append(f"row {i}: {a} - {b} = {abs(known[a] - known[b]):g}")
+    for col, total in (totals or {}).items():
+        rest = total - sum(k[col] for k in rows if col in k)
+        if any(col not in k for k in rows) and 0 < rest < t:
+            found.append(f"total of {col} minus the cells shown = {rest:g}")
+    return found
+
+
+def _float(value: object) -> float | None:
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        return None
+    return out if np.isfinite(out) else None
 
 
 def suppress_small_counts(
@@ -23,6 +327,9 @@ def suppress_small_counts(
     threshold: int = SUPPRESSION_THRESHOLD,
 ) -> pd.DataFrame:
     """A copy of ``table`` with counts from 1 to ``threshold - 1`` shown as ``"<threshold"``.
+
+    Primary suppression only (no rates, totals or nested counts): for a quick
+    look in a notebook. Tables meant for publication go through :func:`protect`.
 
     Parameters
     ----------
@@ -34,6 +341,7 @@ def suppress_small_counts(
     -------
     DataFrame whose suppressed columns are text; ``attrs["suppressed"]`` counts the cells hidden.
     """
+    threshold = check_threshold(threshold)
     cols = list(columns) if columns is not None else list(table.select_dtypes("number").columns)
     out = table.copy()
     hidden = 0
