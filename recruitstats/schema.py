@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Iterable, Literal
 
 __all__ = [
     "Column",
@@ -33,8 +33,18 @@ __all__ = [
     "TOTAL_ROW_MARKERS",
     "SUPPRESSION_THRESHOLD",
     "SYNTHETIC_LABEL",
+    "HEADER_SUFFIXES",
+    "HEADER_VARIANTS",
+    "UNIT_WORDS",
+    "MIN_YEAR",
+    "MODEL_COLUMNS",
+    "LEVER_COLUMNS",
+    "max_year",
     "normalise_header",
+    "header_stem",
     "alias_map",
+    "suggest_column",
+    "column_label",
     "canonical_name",
     "personal_data_column",
     "data_dictionary",
@@ -241,38 +251,109 @@ DERIVED_RATES: dict[str, tuple[str, str, str]] = {
 
 # --- header matching ------------------------------------------------------
 
+#: Words offices append to a header ("报名人数合计", "应征报名总数"); stripped, longest first,
+#: when the header is not itself an alias. A stem keeps at least two characters.
+HEADER_SUFFIXES: tuple[str, ...] = ("合计", "总计", "总数", "总量", "人数", "人次", "次数", "场次", "份数",
+                                    "条数", "幅数", "数量", "数")
+
+#: Usual header variants beyond SCHEMA.md's aliases (the contract's "usual variants"):
+#: other words for the same measure. Matched after units and suffixes are stripped.
+HEADER_VARIANTS: dict[str, str] = {
+    "入户走访": "door_visits", "走访": "door_visits", "上门走访": "door_visits", "入户走访动员": "door_visits",
+    "适龄青年登记": "eligible_youth", "兵役登记": "eligible_youth",
+    "宣传费用": "publicity_spend", "宣传投入": "publicity_spend",
+    "新兵退兵": "returned", "退回": "returned",
+}
+
+#: Bracketed text read as a unit; any other bracket is part of the name ("报名人数（男）").
+UNIT_WORDS: frozenset[str] = frozenset({
+    "人", "名", "人次", "次", "个", "户", "份", "条", "幅", "张", "场", "场次", "篇", "岁", "分", "天", "月", "年",
+    "元", "万元", "千元", "亿元", "百元", "元/年", "元/人", "元/人/年", "元/人·年", "万元/年", "%", "‰", "百分比",
+    "person", "persons", "people", "yuan", "10kyuan", "rmb", "cny", "copies", "messages", "posts", "pieces",
+    "events", "visits", "contacts", "years", "points", "yuanperyear", "yuan/year", "percent", "pct",
+})
 _UNIT_SUFFIX = re.compile(r"[\(\[（【]([^()\[\]（）【】]*)[\)\]）】]\s*$")
+_VALUE_HINT = re.compile(r"[/、,，]|或")
+_UNIT_PREFIX = re.compile(r"^(单位|unit)[:：]?", re.IGNORECASE)
+
+#: Years a panel or recruit record may carry: before 1990 is a typing slip (1900 is Excel's
+#: day zero), after next year is not data yet.
+MIN_YEAR = 1990
+
+
+def max_year() -> int:
+    """The latest plausible year: next year (a plan for the coming call-up)."""
+    import datetime
+
+    return datetime.date.today().year + 1
+
+
+def _is_unit(text: str) -> bool:
+    unit = _UNIT_PREFIX.sub("", text).strip().lower().replace(" ", "")
+    return bool(unit) and (unit in UNIT_WORDS or "元" in unit or "yuan" in unit or "%" in unit)
 
 
 def normalise_header(header: object) -> tuple[str, str]:
     """Split a header as written into (normalised name, unit text).
 
     NFKC turns full-width brackets and letters into ASCII; a trailing bracketed
-    part such as ``（万元）`` or ``(人)`` is the unit. ``区(县)`` is an alias in its
-    own right, so the bracket is only read as a unit when the name without it is
-    not empty and the full header is not itself a known alias.
+    part such as ``（万元）`` or ``(人)`` is the unit when it reads as one. ``区(县)``
+    is an alias in its own right, so the bracket is only read as a unit when the
+    name without it is not empty and the full header is not itself a known alias;
+    ``报名人数（男）`` keeps its bracket: 男 is not a unit, so it is another column.
     """
     text = unicodedata.normalize("NFKC", str(header)).strip()
     text = re.sub(r"\s+", "", text)
     lowered = text.lower()
-    if lowered in _ALIAS_LOOKUP:
+    if _key(lowered) in _ALIAS_LOOKUP:
         return lowered, ""
     match = _UNIT_SUFFIX.search(text)
     if match and match.start() > 0:
-        return text[: match.start()].strip().lower(), match.group(1).strip()
+        inner = match.group(1)
+        if _is_unit(inner):
+            return text[: match.start()].strip().lower(), _UNIT_PREFIX.sub("", inner).strip()
+        if _VALUE_HINT.search(inner):  # 征集批次（上半年/下半年）: the values, not another column
+            return text[: match.start()].strip().lower(), ""
     return lowered, ""
+
+
+def _key(name: str) -> str:
+    """Lookup form of a normalised name: no spaces, underscores or hyphens (Eligible Youth, eligible-youth)."""
+    return re.sub(r"[\s_\-]+", "", name)
+
+
+def header_stem(name: str) -> str:
+    """A normalised name without the suffixes offices add (报名人数合计 -> 报名)."""
+    stem = name
+    changed = True
+    while changed:
+        changed = False
+        for suffix in HEADER_SUFFIXES:
+            if stem.endswith(suffix) and len(stem) - len(suffix) >= 2:
+                stem, changed = stem[: -len(suffix)], True
+                break
+    return stem
 
 
 def _build_lookup() -> dict[str, str]:
     lookup: dict[str, str] = {}
     for col in PANEL_COLUMNS + RECRUIT_COLUMNS:
         for alias in (col.name, *col.aliases):
-            key = re.sub(r"\s+", "", unicodedata.normalize("NFKC", alias)).lower()
-            lookup.setdefault(key, col.name)
+            lookup.setdefault(_key(unicodedata.normalize("NFKC", alias).lower()), col.name)
     return lookup
 
 
+def _build_stems() -> dict[str, str]:
+    stems: dict[str, str] = {}
+    for key, name in _ALIAS_LOOKUP.items():
+        stems.setdefault(header_stem(key), name)
+    for variant, name in HEADER_VARIANTS.items():
+        stems.setdefault(header_stem(variant), name)
+    return stems
+
+
 _ALIAS_LOOKUP: dict[str, str] = _build_lookup()
+_STEM_LOOKUP: dict[str, str] = _build_stems()
 
 
 def alias_map() -> dict[str, str]:
@@ -281,9 +362,58 @@ def alias_map() -> dict[str, str]:
 
 
 def canonical_name(header: object) -> tuple[str | None, str]:
-    """Canonical name and unit text for a header as written, or (None, unit) if unknown."""
+    """Canonical name and unit text for a header as written, or (None, unit) if unknown.
+
+    Tries the aliases, then the name without the suffixes offices add (人数, 次数,
+    人次, 合计, 总数 ...) against the aliases' own stems and the usual variants.
+    """
     name, unit = normalise_header(header)
-    return _ALIAS_LOOKUP.get(name), unit
+    key = _key(name)
+    found = _ALIAS_LOOKUP.get(key)
+    if found is None and key:
+        found = _STEM_LOOKUP.get(header_stem(key))
+    return found, unit
+
+
+#: How alike a header must be to a known one (difflib ratio) to be suggested.
+SUGGEST_CUTOFF = 0.6
+#: English words are short and share letters by chance (notes ~ posters): ask for more.
+SUGGEST_CUTOFF_ASCII = 0.8
+
+
+def suggest_column(header: object, *, exclude: Iterable[str] = ()) -> str | None:
+    """The canonical column an unknown header is probably meant to be, or None.
+
+    A header is near a known one when it contains a known name of three or more
+    characters (适龄青年总人口 holds 适龄青年) or when the two are alike by
+    :class:`difflib.SequenceMatcher` ratio >= ``SUGGEST_CUTOFF``. Columns in ``exclude``
+    (already in the file) are not suggested.
+    """
+    import difflib
+
+    key = _key(normalise_header(header)[0])
+    if not key or canonical_name(header)[0] is not None:
+        return None
+    skip = set(exclude)
+    best, best_score = None, 0.0
+    for known, name in (*_ALIAS_LOOKUP.items(), *_STEM_LOOKUP.items()):
+        if name in skip:
+            continue
+        score = difflib.SequenceMatcher(None, key, known).ratio()
+        if min(len(known), len(key)) >= 3 and (known in key or key in known) and not known.isascii():
+            score = max(score, 0.8)
+        if score > best_score:
+            best, best_score = name, score
+    cutoff = SUGGEST_CUTOFF_ASCII if key.isascii() else SUGGEST_CUTOFF
+    return best if best_score >= cutoff else None
+
+
+def column_label(name: str) -> str:
+    """How a message names a canonical column: 适龄青年数 (eligible_youth), or eligible_youth."""
+    col = PANEL.get(name) or RECRUITS.get(name)
+    if col is None:
+        return name
+    return f"{col.label_zh} ({name})"
 
 
 def personal_data_column(header: object) -> str | None:
@@ -293,6 +423,21 @@ def personal_data_column(header: object) -> str | None:
         if name in {a.lower() for a in aliases}:
             return kind
     return None
+
+
+# --- what the default models need --------------------------------------------------
+
+#: The default models' outcome and exposure columns (SCHEMA.md, "Default model specification").
+MODEL_COLUMNS: dict[str, tuple[str, ...]] = {
+    "signup": ("applicants", "eligible_youth"),
+    "discharge": ("returned", "enlisted"),
+}
+#: The default levers and the columns each transform reads.
+LEVER_COLUMNS: dict[str, tuple[str, ...]] = {
+    "publicity": ("publicity_spend", "eligible_youth"),
+    "stipend": ("family_allowance", "avg_wage"),
+    "outreach": ("door_visits", "eligible_youth"),
+}
 
 
 # --- the data dictionary --------------------------------------------------

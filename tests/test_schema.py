@@ -55,6 +55,7 @@ RECRUIT_ALIASES: dict[str, list[str]] = {
     "door_visit": ["是否入户动员"],
     "counselor_contact": ["是否辅导员动员"],
     "exemplar_talk": ["是否参加榜样宣讲"],
+    "followup_contact": ["是否新兵回访"],
     "pretrain_score": ["役前训练成绩"],
     "enlist_date": ["入伍日期", "批准入伍日期"],
     "exit_date": ["退兵日期", "离队日期"],
