@@ -1,0 +1,352 @@
+"""Simulated power and minimal detectable effect for a planned lever evaluation.
+
+Before an office asks "does publicity raise sign-ups?", :func:`power` answers
+"could our data tell?": it draws many synthetic panels of the planned size from
+the simulator's data-generating process (:mod:`recruitstats.simulate`: district
+propensities that confound the levers, publicity and door visits varying around
+district levels with a trend, stipends raised in a staggered year, Poisson
+sign-ups with multiplicative noise), fits each with the package's rate engine
+(district fixed effect absorbed, cycle dummies, errors clustered by district)
+and counts how often the lever's coefficient is significant.
+
+Differences from :func:`recruitstats.simulate.simulate`, all for speed or design:
+cycles are consecutive half-year call-ups (no pre-2020 annual cycles); levers are
+drawn as continuous values (no rounding of spend, no Poisson door visits); the
+sign-up noise is a log-normal frailty with the simulator's variance that may be
+serially correlated within a district (``rho``; the simulator has ``rho = 0``).
+
+Each simulation calls the engine's numerical core (``_irls``) on arrays, with no
+pandas per simulation; a test checks that it gives exactly what
+:func:`recruitstats.models.engine.fit_rate` gives on the same panel.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from recruitstats.errors import InputError, Problem
+from recruitstats.inference import FEW_CLUSTERS, small_sample_factor
+from recruitstats.measures import LEVERS
+from recruitstats.models.engine import _Absorber, _irls, _mean_and_weight
+from recruitstats.schema import SYNTHETIC_LABEL
+from recruitstats.simulate import DEFAULT_EFFECTS, _LEVER_REF, _SIGNUP_RATE, _SIGNUP_SHAPE
+
+__all__ = ["PowerResult", "power", "power_panel"]
+
+Family = Literal["poisson", "binomial"]
+Vcov = Literal["auto", "cluster", "jackknife"]
+
+_TARGET_POWER = 0.80
+
+
+@dataclass(frozen=True)
+class PowerResult:
+    """Simulated power of the test of one lever's coefficient.
+
+    Attributes
+    ----------
+    power : share of simulations rejecting ``b = 0`` at ``alpha`` when the truth is ``effect``.
+    size : share rejecting when the truth is 0 (the same panels, effect set to 0).
+    mde : minimal detectable effect at 80% power, ``(t(1-alpha/2) + t(0.8)) * se`` with
+        ``se`` the root mean square of the estimated standard errors under effect 0.
+    power_mc_se, size_mc_se : Monte Carlo standard errors ``sqrt(p (1 - p) / sims)``.
+    mean_estimate, sd_estimate, mean_se : of the coefficient under ``effect``.
+    estimates, ses : per-simulation estimate and standard error under ``effect``.
+    """
+
+    power: float
+    size: float
+    mde: float
+    alpha: float
+    sims: int
+    districts: int
+    cycles: int
+    effect: float
+    lever: str
+    family: str
+    vcov: str
+    rho: float
+    seed: int
+    inference: str
+    inference_zh: str
+    power_mc_se: float
+    size_mc_se: float
+    mean_estimate: float
+    sd_estimate: float
+    mean_se: float
+    failed: int
+    estimates: np.ndarray = field(repr=False, default_factory=lambda: np.empty(0))
+    ses: np.ndarray = field(repr=False, default_factory=lambda: np.empty(0))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe dict with the SCHEMA.md keys and the design and method."""
+        keys = ["power", "mde", "alpha", "sims", "districts", "cycles", "effect", "size", "lever",
+                "family", "vcov", "rho", "seed", "inference", "power_mc_se", "size_mc_se",
+                "mean_estimate", "sd_estimate", "mean_se", "failed"]
+        out = {k: getattr(self, k) for k in keys}
+        out = {k: (float(v) if isinstance(v, (float, np.floating)) else v) for k, v in out.items()}
+        out = {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in out.items()}
+        out.update(synthetic=True, data_label=SYNTHETIC_LABEL,
+                   mde_rule="(t(1-alpha/2, G-1) + t(0.8, G-1)) * rms of estimated se under effect 0")
+        return out
+
+    def summary(self, lang: str = "en") -> str:
+        """Two or three lines in Chinese (``zh``) or English (``en``)."""
+        if lang == "zh":
+            return (f"模拟功效（{self.sims} 次模拟，{self.districts} 个区县 × {self.cycles} 个征集批次）：\n"
+                    f"  {self.lever} 系数真值 {self.effect:g} 时检验功效 {self.power:.1%}"
+                    f"（蒙特卡洛标准误 {self.power_mc_se:.1%}）；真值为 0 时拒绝率 {self.size:.1%}"
+                    f"（名义 {self.alpha:.0%}）\n"
+                    f"  80% 功效下的最小可检测效应 {self.mde:.3f}；推断：{self.inference_zh}")
+        return (f"Simulated power ({self.sims} simulations, {self.districts} districts x {self.cycles} cycles):\n"
+                f"  power {self.power:.1%} (Monte Carlo se {self.power_mc_se:.1%}) to detect a {self.lever} "
+                f"coefficient of {self.effect:g}; rejection rate at effect 0: {self.size:.1%} "
+                f"(nominal {self.alpha:.0%})\n"
+                f"  minimal detectable effect at 80% power: {self.mde:.3f}; inference: {self.inference}")
+
+
+# --- checks -----------------------------------------------------------------
+
+def _check(districts, cycles, effect, sims, seed, alpha, lever, family, vcov, rho) -> None:
+    problems: list[Problem] = []
+
+    def bad(option: str, message: str, expected: str) -> None:
+        problems.append(Problem(message, file="power options", column=option, expected=expected))
+
+    def is_int(x) -> bool:
+        return isinstance(x, (int, np.integer)) and not isinstance(x, bool)
+
+    if not is_int(districts) or not 3 <= districts <= 10_000:
+        bad("districts", f"districts must be a whole number from 3 to 10000, got {districts!r}", "e.g. 45")
+    if not is_int(cycles) or not 3 <= cycles <= 200:
+        bad("cycles", f"cycles must be a whole number from 3 to 200, got {cycles!r}", "e.g. 10")
+    if not is_int(sims) or not 1 <= sims <= 1_000_000:
+        bad("sims", f"sims must be a whole number from 1 to 1000000, got {sims!r}", "e.g. 1000")
+    if not is_int(seed) or seed < 0:
+        bad("seed", f"seed must be a non-negative integer, got {seed!r}", "0, 1, 2, ...")
+    if not isinstance(effect, (int, float)) or isinstance(effect, bool) or not math.isfinite(effect) \
+            or abs(effect) > 3:
+        bad("effect", f"effect must be a number in [-3, 3] (a log-rate coefficient), got {effect!r}", "e.g. 0.1")
+    if not isinstance(alpha, (int, float)) or not 0 < alpha < 0.5:
+        bad("alpha", f"alpha must be between 0 and 0.5, got {alpha!r}", "e.g. 0.05")
+    if lever not in LEVERS:
+        bad("lever", f"unknown lever {lever!r}", ", ".join(LEVERS))
+    if family not in ("poisson", "binomial"):
+        bad("family", f"unknown family {family!r}", "poisson or binomial")
+    if vcov not in ("auto", "cluster", "jackknife"):
+        bad("vcov", f"unknown vcov {vcov!r}", "auto, cluster or jackknife")
+    if not isinstance(rho, (int, float)) or not -1 < rho < 1:
+        bad("rho", f"rho (serial correlation of the noise) must be in (-1, 1), got {rho!r}", "e.g. 0.3")
+    if problems:
+        raise InputError(problems)
+
+
+# --- one synthetic panel (arrays: districts x cycles) -----------------------
+
+def _draw(rng: np.random.Generator, n_d: int, n_t: int, rho: float) -> dict[str, np.ndarray]:
+    """Design and noise of one panel, from the calibration of :func:`recruitstats.simulate.simulate`."""
+    std = lambda *shape: rng.standard_normal(shape)  # noqa: E731
+    a = std(n_d)
+    years = np.arange(n_t) // 2                       # two call-ups a year
+    since = (np.arange(n_t) / 2.0)[None, :]
+    youth_y = np.rint(2200.0 * np.exp(0.45 * std(n_d))[:, None]
+                      * np.exp(-0.015 * np.arange(years[-1] + 1)[None, :] + 0.02 * std(n_d, years[-1] + 1)))
+    youth = youth_y[:, years]
+    pub = 22.0 * np.exp(0.04 * since + (-0.35 * a + 0.20 * std(n_d))[:, None] + 0.30 * std(n_d, n_t))
+    out100 = 20.0 * np.exp(0.03 * since + (-0.25 * a + 0.20 * std(n_d))[:, None] + 0.30 * std(n_d, n_t))
+    ratio0 = 0.36 * np.exp(0.07 * std(n_d) - 0.03 * a)
+    adopt = np.rint((n_t - 1) / 2 + 0.25 * n_t * (-0.8 * a + 0.6 * std(n_d)))
+    raised = np.arange(n_t)[None, :] >= adopt[:, None]
+    ratio = ratio0[:, None] * np.exp(rng.uniform(0.12, 0.28, n_d)[:, None] * raised + 0.015 * std(n_d, n_t))
+    levers = {"publicity": np.log(pub) - _LEVER_REF["publicity"],
+              "stipend": np.log(ratio) - _LEVER_REF["stipend"],
+              "outreach": np.log1p(out100) - _LEVER_REF["outreach"]}
+    # frailty: log-normal with the simulator's gamma variance, AR(1) along cycles within a district
+    s2 = math.log1p(1 / _SIGNUP_SHAPE)
+    e = std(n_d, n_t) * math.sqrt(s2)
+    u = np.empty_like(e)
+    u[:, 0] = e[:, 0]
+    for t in range(1, n_t):
+        u[:, t] = rho * u[:, t - 1] + math.sqrt(1 - rho**2) * e[:, t]
+    base = (math.log(_SIGNUP_RATE * 0.5) + 0.30 * a[:, None] - 0.01 * since + 0.05 * std(1, n_t)
+            + u - s2 / 2)
+    return {"youth": youth, "levers": levers, "base": base}
+
+
+def _applicants(rng: np.random.Generator, draw: dict, coefs: dict[str, float]) -> np.ndarray:
+    eta = draw["base"] + sum(coefs[k] * draw["levers"][k] for k in LEVERS)
+    return np.minimum(rng.poisson(draw["youth"] * np.exp(eta)), draw["youth"]).astype(float)
+
+
+def _coefs(lever: str, effect: float) -> dict[str, float]:
+    coefs = dict(DEFAULT_EFFECTS["signup"])
+    coefs[lever] = float(effect)
+    return coefs
+
+
+def power_panel(*, districts: int, cycles: int, effect: float, seed: int, lever: str = "publicity",
+                rho: float = 0.3) -> pd.DataFrame:
+    """One synthetic panel of the kind :func:`power` simulates (for inspection and tests).
+
+    Columns: ``district``, ``cycle_index``, ``eligible_youth``, ``applicants``, the
+    three lever values (already transformed and centred) and ``data_source``.
+    """
+    _check(districts, cycles, effect, 1, seed, 0.05, lever, "poisson", "auto", rho)
+    rng = np.random.default_rng(seed)
+    draw = _draw(rng, districts, cycles, rho)
+    y = _applicants(rng, draw, _coefs(lever, effect))
+    frame = pd.DataFrame({"district": np.repeat([f"模拟区{i + 1}" for i in range(districts)], cycles),
+                          "cycle_index": np.tile(np.arange(cycles), districts),
+                          "eligible_youth": draw["youth"].ravel(), "applicants": y.ravel()})
+    for k in LEVERS:
+        frame[k] = draw["levers"][k].ravel()
+    frame["data_source"] = SYNTHETIC_LABEL
+    return frame
+
+
+# --- fitting one panel with the engine's core --------------------------------
+
+class _Fitter:
+    """The sign-up model of the panels: district effect absorbed, cycle dummies, three levers."""
+
+    def __init__(self, n_d: int, n_t: int, lever: str, family: Family, vcov: Vcov) -> None:
+        self.n_d, self.n_t, self.family = n_d, n_t, family
+        self.k = LEVERS.index(lever)
+        self.absorber = _Absorber(np.repeat(np.arange(n_d), n_t), n_d, None)
+        self.dummies = np.tile(np.eye(n_t)[:, 1:], (n_d, 1))
+        self.jackknife = vcov == "jackknife" or (vcov == "auto" and n_d < FEW_CLUSTERS)
+        if self.jackknife:  # leave one district out: rows kept and the absorber of the rest
+            self.leave_out = [(np.repeat(np.arange(n_d) != g, n_t),
+                               _Absorber(np.repeat(np.arange(n_d - 1), n_t), n_d - 1, None))
+                              for g in range(n_d)]
+
+    def describe(self, lang: str = "en") -> str:
+        g = self.n_d
+        if lang == "zh":
+            method = "CRV3 逐一剔除区县刀切法" if self.jackknife else "CRV1（fixest 小样本校正）"
+            return f"按区县聚类稳健标准误（{g} 个聚类），{method}，t({g - 1}) 临界值"
+        if self.jackknife:
+            return (f"cluster-robust by district ({g} clusters): CRV3 leave-one-cluster-out jackknife, "
+                    f"t({g - 1}) critical values (the package default below {FEW_CLUSTERS} clusters)")
+        return (f"cluster-robust by district ({g} clusters): CRV1 with the fixest small-sample factor, "
+                f"t({g - 1}) critical values")
+
+    def fit(self, y: np.ndarray, n: np.ndarray, levers: dict[str, np.ndarray]) -> tuple[float, float]:
+        """(estimate, se) of the lever's coefficient; NaN when the fit fails."""
+        X = np.column_stack([np.column_stack([levers[k].ravel() for k in LEVERS]), self.dummies])
+        y, n = y.ravel(), n.ravel()
+        offset = np.log(n) if self.family == "poisson" else np.zeros_like(n)
+        try:
+            beta, eta, converged, _ = _irls(y, n, offset, X, self.absorber, self.family)
+        except InputError:
+            return math.nan, math.nan
+        if not converged:
+            return math.nan, math.nan
+        if self.jackknife:
+            var = self._jackknife(y, n, offset, X, beta[self.k])
+        else:
+            mu, w = _mean_and_weight(eta, n, self.family)
+            Xt = self.absorber.demean(X, w)
+            bread = np.linalg.pinv(Xt.T @ (Xt * w[:, None]))
+            sums = (Xt * (y - mu)[:, None]).reshape(self.n_d, self.n_t, -1).sum(axis=1)
+            row = bread[self.k] @ sums.T          # the lever's row of bread @ scores, per cluster
+            # K counts the regressors and dummies plus one for the district effect nested in the clusters
+            var = float(row @ row) * small_sample_factor(len(y), X.shape[1] + 1, self.n_d)
+        return float(beta[self.k]), math.sqrt(var) if var >= 0 else math.nan
+
+    def _jackknife(self, y, n, offset, X, b: float) -> float:
+        draws = np.empty(self.n_d)
+        for g, (keep, absorber) in enumerate(self.leave_out):
+            try:
+                beta, _, converged, _ = _irls(y[keep], n[keep], offset[keep], X[keep], absorber, self.family)
+            except InputError:
+                return math.nan
+            draws[g] = beta[self.k] if converged else math.nan
+        return float((self.n_d - 1) / self.n_d * np.sum((draws - b) ** 2))
+
+
+# --- the public entry point ---------------------------------------------------
+
+def power(
+    districts: int,
+    cycles: int,
+    effect: float,
+    sims: int,
+    seed: int,
+    *,
+    alpha: float = 0.05,
+    lever: str = "publicity",
+    family: Family = "poisson",
+    vcov: Vcov = "auto",
+    rho: float = 0.3,
+    progress: bool | None = None,
+) -> PowerResult:
+    """Simulated power, size and minimal detectable effect of the test of one lever.
+
+    Parameters
+    ----------
+    districts, cycles : planned panel: districts (the clusters) and consecutive call-up cycles.
+    effect : true coefficient of ``lever`` (a log-rate coefficient; for publicity and
+        stipend an elasticity). The other levers keep the simulator's default effects.
+    sims : number of simulated panels.
+    seed : seed of the simulations (each simulation gets its own child seed).
+    alpha : two-sided significance level.
+    lever : ``"publicity"``, ``"stipend"`` (a staggered raise) or ``"outreach"``.
+    family : model fitted: ``"poisson"`` (log rate) or ``"binomial"`` (logit of the share).
+    vcov : ``"auto"`` (the package default: CRV1, or below 40 clusters the CRV3
+        jackknife), ``"cluster"`` (CRV1) or ``"jackknife"`` (CRV3); t(G-1) critical values.
+    rho : AR(1) correlation of the sign-up noise along cycles within a district (the
+        simulator has 0; 0.3 is a cautious default for real panels).
+    progress : show a progress bar on standard error; None: only on a terminal.
+
+    Returns
+    -------
+    PowerResult
+        With ``effect != 0`` every panel is drawn twice from the same design, once with
+        the effect and once with effect 0 (common random numbers), giving power and size.
+    """
+    from tqdm.auto import tqdm
+
+    _check(districts, cycles, effect, sims, seed, alpha, lever, family, vcov, rho)
+    fitter = _Fitter(districts, cycles, lever, family, vcov)
+    alt, null = _coefs(lever, effect), _coefs(lever, 0.0)
+    est, se = np.full(sims, np.nan), np.full(sims, np.nan)
+    est0, se0 = np.full(sims, np.nan), np.full(sims, np.nan)
+    children = np.random.SeedSequence(seed).spawn(sims)
+    bar = tqdm(range(sims), desc="power", unit="sim", disable=(None if progress is None else not progress),
+               leave=False)
+    for i in bar:
+        rng = np.random.default_rng(children[i])
+        draw = _draw(rng, districts, cycles, rho)
+        est[i], se[i] = fitter.fit(_applicants(rng, draw, alt), draw["youth"], draw["levers"])
+        if effect != 0:
+            est0[i], se0[i] = fitter.fit(_applicants(rng, draw, null), draw["youth"], draw["levers"])
+    if effect == 0:
+        est0, se0 = est, se
+    return _summarise(est, se, est0, se0, districts=districts, cycles=cycles, effect=float(effect),
+                      sims=sims, seed=seed, alpha=alpha, lever=lever, family=family, vcov=vcov, rho=rho,
+                      inference=fitter.describe(), inference_zh=fitter.describe("zh"))
+
+
+def _summarise(est, se, est0, se0, *, districts, cycles, alpha, **design) -> PowerResult:
+    ok, ok0 = np.isfinite(est) & np.isfinite(se) & (se > 0), np.isfinite(est0) & np.isfinite(se0) & (se0 > 0)
+    failed = int((~ok).sum()) + (int((~ok0).sum()) if est0 is not est else 0)
+    if not ok.any() or not ok0.any():
+        raise InputError("no simulated panel could be fitted; the design is too small to estimate the model")
+    df = districts - 1
+    crit = float(stats.t.ppf(1 - alpha / 2, df))
+    pw = float(np.mean(np.abs(est[ok] / se[ok]) > crit))
+    size = float(np.mean(np.abs(est0[ok0] / se0[ok0]) > crit))
+    mde = (crit + float(stats.t.ppf(_TARGET_POWER, df))) * float(np.sqrt(np.mean(se0[ok0] ** 2)))
+    n_ok, n_ok0 = int(ok.sum()), int(ok0.sum())
+    return PowerResult(
+        power=pw, size=size, mde=mde, alpha=float(alpha), districts=districts, cycles=cycles,
+        power_mc_se=math.sqrt(pw * (1 - pw) / n_ok), size_mc_se=math.sqrt(size * (1 - size) / n_ok0),
+        mean_estimate=float(np.mean(est[ok])), sd_estimate=float(np.std(est[ok], ddof=1)) if n_ok > 1 else math.nan,
+        mean_se=float(np.mean(se[ok])), failed=failed, estimates=est, ses=se, **design)

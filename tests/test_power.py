@@ -1,0 +1,80 @@
+"""Simulated power: the engine's core gives fit_rate's numbers, size near alpha, power rising with the effect."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from recruitstats.cli import main
+from recruitstats.errors import InputError
+from recruitstats.measures import LEVERS
+from recruitstats.models.engine import fit_rate
+from recruitstats.planning.power import _Fitter, power, power_panel
+
+
+@pytest.mark.parametrize("vcov", ["cluster", "jackknife"])
+def test_per_simulation_fit_equals_fit_rate(vcov):
+    panel = power_panel(districts=15, cycles=6, effect=0.2, seed=3)
+    ref = fit_rate(panel, outcome="applicants", exposure="eligible_youth", regressors=list(LEVERS),
+                   fixed_effects=["district", "cycle_index"], cluster="district", vcov=vcov)
+    fitter = _Fitter(15, 6, "publicity", "poisson", vcov)
+    levers = {k: panel[k].to_numpy().reshape(15, 6) for k in LEVERS}
+    b, se = fitter.fit(panel["applicants"].to_numpy(), panel["eligible_youth"].to_numpy(), levers)
+    assert b == pytest.approx(ref.params["publicity"], rel=1e-8)
+    assert se == pytest.approx(ref.se["publicity"], rel=1e-6)
+
+
+def test_panel_is_labelled_synthetic_and_reproducible():
+    a = power_panel(districts=5, cycles=4, effect=0.1, seed=1)
+    b = power_panel(districts=5, cycles=4, effect=0.1, seed=1)
+    assert a.equals(b) and (a["data_source"].str.contains("SYNTHETIC")).all()
+    assert (a["applicants"] <= a["eligible_youth"]).all()
+
+
+def test_size_near_alpha_with_crv1_and_crv3():
+    tol = 3 * np.sqrt(0.05 * 0.95 / 200)  # three binomial standard errors
+    r1 = power(45, 10, 0.0, 200, 11, progress=False)
+    assert "CRV1" in r1.inference and r1.size == r1.power
+    assert abs(r1.size - 0.05) < tol
+    r3 = power(20, 8, 0.0, 200, 12, progress=False)
+    assert "CRV3" in r3.inference
+    assert abs(r3.size - 0.05) < tol
+
+
+def test_power_rises_with_effect_and_mde_is_consistent():
+    rs = [power(30, 8, e, 150, 5, vcov="cluster", progress=False) for e in (0.0, 0.05, 0.15)]
+    assert rs[0].power < rs[1].power < rs[2].power
+    assert rs[2].power > 0.8
+    # the MDE is where power is about 80%: a larger effect is well powered, a smaller one is not
+    assert rs[1].mde > 0.05 and rs[2].mde < 0.15
+    # estimates are centred on the truth
+    assert abs(rs[2].mean_estimate - 0.15) < 4 * rs[2].sd_estimate / np.sqrt(150)
+
+
+def test_stipend_lever_and_reproducibility():
+    a = power(20, 10, 0.4, 30, 2, lever="stipend", vcov="cluster", progress=False)
+    b = power(20, 10, 0.4, 30, 2, lever="stipend", vcov="cluster", progress=False)
+    assert a.to_dict() == b.to_dict()
+    assert a.lever == "stipend" and 0 <= a.power <= 1
+
+
+@pytest.mark.parametrize("kwargs", [dict(districts=2), dict(cycles=1), dict(sims=0), dict(effect=float("nan")),
+                                    dict(seed=-1), dict(lever="posters"), dict(alpha=0.7)])
+def test_bad_options_are_input_errors(kwargs):
+    args = dict(districts=10, cycles=5, effect=0.1, sims=5, seed=1) | kwargs
+    with pytest.raises(InputError):
+        power(**args, progress=False)
+
+
+def test_cli_json_has_the_contract_keys(capsys):
+    code = main(["power", "--districts", "12", "--cycles", "6", "--effect", "0.2", "--sims", "20",
+                 "--seed", "4", "--json"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    data = json.loads(out.out)
+    assert {"power", "mde", "alpha", "sims", "districts", "cycles", "effect"} <= set(data)
+    assert data["sims"] == 20 and data["districts"] == 12 and data["synthetic"] is True
+    assert main(["power", "--districts", "1", "--cycles", "6", "--effect", "0.2", "--sims", "20"]) == 2
+    assert "districts" in capsys.readouterr().err
