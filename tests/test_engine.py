@@ -247,3 +247,56 @@ def test_one_cluster_or_infinite_values_are_input_errors():
     fit = fit_rate(df.assign(x1=df["x1"].where(df.index != 3, np.inf)), outcome="y", exposure="E",
                    regressors=["x1"], fixed_effects=["district"], cluster="district")
     assert fit.dropped["observations with missing or infinite values"] == 1
+
+
+def _rebuild_fe_part(fit, data):
+    """fe_part from fe_effects alone, for the rows of ``data`` (levels as strings, as the engine keeps them)."""
+    out = np.zeros(len(data))
+    for fe, eff in fit.fe_effects.items():
+        lv = data[fe].astype(str)
+        if isinstance(eff, pd.DataFrame):
+            row = eff.loc[lv]
+            out += row["intercept"].to_numpy() + row["slope"].to_numpy() * (
+                data["t"].to_numpy(float) - row["time_centre"].to_numpy())
+        else:
+            out += eff.loc[lv].to_numpy()
+    return out
+
+
+@pytest.mark.parametrize("family", ["poisson", "binomial"])
+@pytest.mark.parametrize("trends", [False, True])
+def test_fe_part_offset_and_xb_rebuild_the_linear_predictor(family, trends):
+    df = _panel(17, n_districts=12)
+    df["n"] = df["E"].round()
+    if family == "binomial":
+        df["y"] = np.minimum(df["y"], df["n"])
+    kw = dict(trends="district", time="t") if trends else {}
+    fit = fit_rate(df, outcome="y", exposure="E" if family == "poisson" else "n", regressors=["x1", "x2"],
+                   fixed_effects=["district", "cycle"], cluster="district", family=family, **kw)
+    d = fit.data
+    xb = d[list(fit.params.index)].to_numpy() @ fit.params.to_numpy()
+    if family == "poisson":
+        assert fit.offset_kind == "log_exposure"
+        eta = np.log(fit.fitted.to_numpy()) - np.log(d["E"].to_numpy())
+    else:
+        assert fit.offset_kind == "trials"
+        p = fit.fitted.to_numpy() / d["n"].to_numpy()
+        eta = np.log(p / (1 - p))
+    np.testing.assert_allclose(fit.fe_part.to_numpy() + xb, eta, rtol=0, atol=1e-8)
+    assert fit.fe_part.index.equals(fit.fitted.index)
+    assert set(fit.fe_effects) == {"district", "cycle"}
+    np.testing.assert_allclose(_rebuild_fe_part(fit, d), fit.fe_part.to_numpy(), rtol=0, atol=1e-8)
+    assert fit.fe_effects["cycle"].iloc[0] == 0.0  # the reference level
+
+
+def test_without_fixed_effects_the_intercept_is_reported():
+    df = _panel(18)
+    fit = fit_rate(df, outcome="y", exposure="E", regressors=["x1", "x2"], vcov="hetero")
+    ref = sm.GLM(df["y"], sm.add_constant(df[["x1", "x2"]]), family=sm.families.Poisson(),
+                 offset=np.log(df["E"])).fit(tol=1e-13, cov_type="HC0")
+    assert list(fit.params.index) == ["(intercept)", "x1", "x2"]
+    np.testing.assert_allclose(fit.params.to_numpy(), ref.params.to_numpy(), atol=1e-7)
+    hc1 = np.sqrt(len(df) / (len(df) - 3))  # statsmodels' GLM applies no HC1 factor
+    np.testing.assert_allclose(fit.se.to_numpy(), ref.bse.to_numpy() * hc1, rtol=1e-5)
+    np.testing.assert_allclose(fit.fe_part.to_numpy(), 0.0, atol=1e-10)
+    assert fit.fe_effects == {}

@@ -172,6 +172,13 @@ class RateFit:
     iterations: int
     vcov: str
     deviance: float
+    #: per row: linear predictor - offset - reported terms' X b (the fixed effects' contribution)
+    fe_part: pd.Series | None = None
+    #: fixed effect -> level -> effect (dummies: reference level 0; absorbed: per group;
+    #: with trends: DataFrame intercept, slope, time_centre per group)
+    fe_effects: dict[str, pd.Series | pd.DataFrame] = field(default_factory=dict)
+    #: "log_exposure" (Poisson: log(exposure) is an offset) or "trials" (binomial)
+    offset_kind: str = "log_exposure"
     _spec: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -309,6 +316,42 @@ def _identify(R: np.ndarray, D: np.ndarray, names: list[str], w: np.ndarray, abs
 
 def _nested(df: pd.DataFrame, inner: str, outer: str) -> bool:
     return bool((df.groupby(inner, observed=True)[outer].nunique() <= 1).all())
+
+
+def _fe_effects(df, absorbed_part, other_fes, d_names, coef, absorbed, absorber, trends, time):
+    """Each fixed effect's level -> effect, enough to rebuild ``fe_part`` for rows of known levels."""
+    out: dict[str, pd.Series | pd.DataFrame] = {}
+    for fe in other_fes:
+        levels = pd.Index(pd.unique(df[fe])).sort_values()
+        out[fe] = pd.Series([coef.get(f"{fe}[{lv}]", 0.0) for lv in levels], index=levels, name=fe)
+    if absorbed is None:
+        return out
+    codes, levels = pd.factorize(df[absorbed], sort=True)
+    ones = np.ones(len(df))
+    a_plus = absorbed_part - absorber.demean(absorbed_part, ones)   # the group's own fitted line
+    if trends is None:
+        sums = np.bincount(codes, a_plus, len(levels)) / np.bincount(codes, ones, len(levels))
+        out[absorbed] = pd.Series(sums, index=pd.Index(levels), name=absorbed)
+        return out
+    t = absorber.time
+    centre = float(df[time].to_numpy(float).mean())
+    line = _group_line(codes, len(levels), t, a_plus)
+    out[absorbed] = pd.DataFrame({"intercept": line[0], "slope": line[1], "time_centre": centre},
+                                 index=pd.Index(levels))
+    return out
+
+
+def _group_line(codes, n_groups, t, v):
+    """Per-group unweighted least-squares intercept and slope of v on t (slope 0 for one time point)."""
+    ones = np.ones(len(v))
+    sw, swt, swtt = (np.bincount(codes, x, n_groups) for x in (ones, t, t * t))
+    swv, swtv = np.bincount(codes, v, n_groups), np.bincount(codes, t * v, n_groups)
+    det = sw * swtt - swt**2
+    ok = np.abs(det) > 1e-12 * np.maximum(sw * swtt, 1e-300)
+    safe = np.where(ok, det, 1)
+    a = np.where(ok, (swtt * swv - swt * swtv) / safe, swv / sw)
+    b = np.where(ok, (sw * swtv - swt * swv) / safe, 0.0)
+    return a, b
 
 
 def _jackknife_covariance(df, *, params, names, **spec) -> np.ndarray | None:
@@ -515,15 +558,21 @@ def fit_rate(
         full_cov = bread
         desc = "model-based (assumes no overdispersion), normal critical values"
 
-    idx = pd.Index(names, name="term")
-    params = pd.Series(beta[:k_names], index=idx, name="coef")
-    cov = pd.DataFrame(full_cov[:k_names, :k_names], index=idx, columns=idx)
+    rep = ([k_names] if absorbed is None and "(intercept)" in d_names else []) + list(range(k_names))
+    idx = pd.Index([columns[j] for j in rep], name="term")
+    params = pd.Series(beta[rep], index=idx, name="coef")
+    cov = pd.DataFrame(full_cov[np.ix_(rep, rep)], index=idx, columns=idx)
+    fe_part = eta - offset - X[:, rep] @ beta[rep]
+    fe_effects = _fe_effects(df, fe_part - X[:, k_names:] @ beta[k_names:], other_fes, d_names,
+                             dict(zip(columns, beta)), absorbed, absorber, trends, time)
     return RateFit(
         params=params, cov=cov, df_t=df_t, n_obs=n_obs, n_clusters=n_clusters, cluster=cluster,
         fixed_effects=tuple(fixed_effects), family=family, outcome=outcome, exposure=exposure,
         not_identified=not_identified, dropped=dropped, inference=desc, warnings=warnings,
         fitted=pd.Series(mu, index=df.index, name="fitted"), data=df, converged=converged,
         iterations=iters, vcov=vcov, deviance=_deviance(y, mu, n, family),
+        fe_part=pd.Series(fe_part, index=df.index, name="fe_part"), fe_effects=fe_effects,
+        offset_kind="log_exposure" if family == "poisson" else "trials",
         _spec={"X": X, "columns": columns, "y": y, "n": n, "offset": offset, "absorber": absorber,
                "family": family, "cluster_codes": cluster_codes},
     )
