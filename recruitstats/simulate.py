@@ -44,6 +44,7 @@ __all__ = [
     "DEFAULT_EFFECTS",
     "RECRUIT_LOG_HAZARD_RATIOS",
     "REFORM_YEAR",
+    "staggered_effect",
 ]
 
 #: From this year on there are two call-ups a year (spring, autumn); before it, autumn only.
@@ -81,6 +82,7 @@ _OTHER_CAUSES = ("ideological", "political", "disciplinary", "other")
 _OTHER_SHARES = (0.45, 0.10, 0.25, 0.20)
 _EXEMPLARY_SHIFT = -4.0     # log shift of the few districts that almost never return anyone
 _WAGE_GROWTH = 0.055
+_NEVER = 9999               # reform year of districts that never reform (staggered option)
 
 
 @dataclass
@@ -207,6 +209,7 @@ def simulate(
     carryover: float = 0.0,
     recruits: bool = True,
     effects: dict | None = None,
+    staggered: bool = False,
 ) -> Simulation:
     """Draw a synthetic panel (and recruit records) with known true effects.
 
@@ -221,6 +224,10 @@ def simulate(
         effect then applies to the adstocked spend, stated in ``truth["transforms"]``.
     recruits : also build the recruit records (the panel is the same either way).
     effects : overrides of :data:`DEFAULT_EFFECTS`, e.g. ``{"signup": {"publicity": 0.2}}``.
+    staggered : add known, cohort-specific and growing effects of the districts' allowance
+        reforms on sign-ups (see :func:`staggered_effect`), with larger reform steps so the
+        reforms are easy to find; ``truth["staggered"]`` then holds each district's reform
+        year and the true ATT(g,t) on log sign-up rates. Off: the data are unchanged.
 
     Returns
     -------
@@ -233,6 +240,9 @@ def simulate(
         If an option is out of range.
     """
     _check_options(seed, n_cities, districts_per_city, first_year, last_year, carryover, effects)
+    if not isinstance(staggered, (bool, np.bool_)):
+        raise InputError([Problem(f"staggered must be True or False, got {staggered!r}",
+                                  file="simulate options", column="staggered", expected="True or False")])
     carryover = float(carryover)
     eff = copy.deepcopy(DEFAULT_EFFECTS)
     for model, levers in (effects or {}).items():
@@ -288,7 +298,9 @@ def simulate(
     ratio0 = 0.36 * np.exp(0.06 * std(n_cities)[city] + 0.04 * std(n_d) - 0.03 * a)
     mid, span = (first_year + last_year) / 2, last_year - first_year + 1
     adopt = np.rint(mid + 0.25 * span * (-0.8 * a + 0.6 * std(n_d)))
-    step = rng.uniform(0.12, 0.28, n_d)
+    step = rng.uniform(0.15, 0.30, n_d) if staggered else rng.uniform(0.12, 0.28, n_d)
+    if staggered:  # every fourth district never reforms: a never-treated comparison group
+        adopt = np.where(np.arange(n_d) % 4 == 3, _NEVER, np.maximum(adopt, first_year + 1))
     raised = years[None, :] >= adopt[:, None]
     ratio_y = ratio0[:, None] * np.exp(step[:, None] * raised + 0.015 * std(n_d, n_y))
     family_allowance = (np.rint(ratio_y * wage_y / 10) * 10)[:, yidx]
@@ -321,6 +333,8 @@ def simulate(
     # Before the reform a cycle is a whole year's campaign (twice the spend and visits): offset it.
     gamma = np.log(share) - 0.25 * (cyc_year < REFORM_YEAR)[None, :] - 0.02 * since + 0.05 * std(1, n_t)
     eta = math.log(_SIGNUP_RATE) + alpha[:, None] + gamma + sum(eff["signup"][k] * centred[k] for k in LEVERS)
+    if staggered:
+        eta = eta + staggered_effect(adopt[:, None], cyc_year[None, :], first_year, last_year)
     mean_applicants = youth * np.exp(eta)
     frailty = rng.gamma(_SIGNUP_SHAPE, 1 / _SIGNUP_SHAPE, (n_d, n_t))
     applicants = np.minimum(rng.poisson(mean_applicants * frailty), youth).astype(float)
@@ -386,7 +400,56 @@ def simulate(
                 "first_year": first_year, "last_year": last_year, "n_cycles": int(n_t),
                 "carryover": carryover, "recruits": bool(recruits)}
     truth = _truth(seed, settings, eff, carryover, observed_until, exemplary, geo)
+    if staggered:
+        settings["staggered"] = True
+        truth["staggered"] = _staggered_truth(adopt, step, eff, geo, cyc_year, cyc_half, first_year, last_year)
     return Simulation(panel=panel, recruits=recruit_frame, truth=truth)
+
+
+def staggered_effect(adopt, year, first_year: int, last_year: int) -> np.ndarray:
+    """Extra log sign-up effect of an allowance reform in year ``adopt`` at ``year`` (staggered option).
+
+    ``scale(adopt) * (0.04 + 0.04 * min(e, 3))`` for ``e = year - adopt >= 0`` years since the
+    reform (0 before it), with ``scale`` falling linearly from 1.5 for a reform in ``first_year``
+    to 1.0 for one in ``last_year``: effects grow for three years and are larger for early
+    reformers, the case in which two-way fixed effects are biased.
+    """
+    adopt = np.asarray(adopt, dtype=float)
+    e = np.asarray(year, dtype=float) - adopt
+    scale = 1.5 - 0.5 * (adopt - first_year) / max(last_year - first_year, 1)
+    return np.where(e >= 0, scale * (0.04 + 0.04 * np.minimum(e, 3)), 0.0)
+
+
+def _staggered_truth(adopt, step, eff, geo, cyc_year, cyc_half, first_year, last_year) -> dict[str, Any]:
+    """Reform years and the true ATT(g,t) on log sign-up rates, averaged over each cohort's districts."""
+    from recruitstats.measures import cycle_label
+
+    adopt = adopt.astype(int)
+    labels = [cycle_label(y, h) for y, h in zip(cyc_year, cyc_half)]
+    rows = []
+    for year_g in sorted(set(adopt[(adopt > first_year) & (adopt <= last_year)].tolist())):
+        members = adopt == year_g
+        g_label = labels[int(np.flatnonzero(cyc_year == year_g)[0])]
+        for t, (y, label) in enumerate(zip(cyc_year, labels)):
+            dyn = staggered_effect(year_g, y, first_year, last_year)
+            att = float(np.mean(eff["signup"]["stipend"] * step[members] * (y >= year_g) + dyn))
+            rows.append({"group": g_label, "time": label, "att": round(att, 10),
+                         "n_districts": int(members.sum())})
+    return {
+        "outcome": "log(applicants / eligible_youth)",
+        "reform_year": {str(c): (None if a == _NEVER else int(a)) for c, a in zip(geo["district_code"], adopt)},
+        "reform_rule": "family_allowance / avg_wage steps up by a factor exp(step), step ~ U(0.15, 0.30), "
+                       "in the reform year and stays up; every fourth district never reforms (null); the others "
+                       "reform after first_year (a reform after last_year is never treated in the panel)",
+        "effect": "stipend elasticity * step (the lever, constant) + scale(g) * (0.04 + 0.04 * min(e, 3)), "
+                  "e = years since the reform, scale from 1.5 (reform in first_year) to 1.0 (last_year)",
+        "att_gt": rows,
+        "notes": ["att is the average over the cohort's districts of the true effect on the log of the "
+                  "expected sign-up rate; group and time are call-up cycles (group = the first cycle of "
+                  "the reform year)",
+                  "returns respond to the reform only through the stipend lever's log hazard ratio "
+                  "(discharge['stipend'] * step)"],
+    }
 
 
 def _draw_recruits(rng, enlisted, college, graduates, discharge_index, enlist_day, observed_until):
