@@ -10,5 +10,8 @@
 
 from recruitstats.models.did.data import DidPanel, prepare_did, reform_cohorts
 from recruitstats.models.did.callaway import StaggeredResult, fit_staggered
+from recruitstats.models.did.sun_abraham import EventStudyResult, event_study
+from recruitstats.models.did.twfe import TwfeResult, bacon_decomposition, fit_twfe, twfe_weights
 
-__all__ = ["DidPanel", "prepare_did", "reform_cohorts", "StaggeredResult", "fit_staggered"]
+__all__ = ["DidPanel", "prepare_did", "reform_cohorts", "StaggeredResult", "fit_staggered",
+           "EventStudyResult", "event_study", "TwfeResult", "fit_twfe", "bacon_decomposition", "twfe_weights"]
