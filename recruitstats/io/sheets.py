@@ -16,14 +16,35 @@ import re
 from pathlib import Path
 from collections.abc import Sequence
 
-from recruitstats.errors import InputError, Problem
+from recruitstats.errors import InputError, Problem, register_messages, tr
+from recruitstats.io import guards
 from recruitstats.io import numbers as num
-from recruitstats.schema import TOTAL_ROW_MARKERS, canonical_name, normalise_header, personal_data_column
+from recruitstats.schema import (TOTAL_ROW_MARKERS, canonical_name, normalise_header, personal_data_column,
+                                 suggest_column)
+
+register_messages({
+    "s.binary": {"en": "binary data, not a CSV text file", "zh": "这是二进制数据，不是 CSV 文本文件"},
+    "s.binary.expected": {"en": "text in UTF-8, GBK or GB18030, or an .xlsx workbook",
+                          "zh": "UTF-8、GBK 或 GB18030 编码的文本，或 .xlsx 工作簿"},
+    "s.csv": {"en": "not a readable CSV file ({reason})", "zh": "无法读取的 CSV 文件（{reason}）"},
+    "s.excel": {"en": "not a readable Excel workbook (damaged, encrypted or another format)",
+                "zh": "无法读取的 Excel 工作簿（已损坏、已加密或不是 Excel 格式）"},
+    "s.excel.expected": {"en": "an .xlsx workbook saved by Excel or WPS", "zh": "用 Excel 或 WPS 保存的 .xlsx 工作簿"},
+    "s.no_sheets": {"en": "the workbook has no sheets", "zh": "工作簿中没有工作表"},
+    "s.no_sheet": {"en": "no sheet '{sheet}'", "zh": "没有工作表“{sheet}”"},
+    "s.no_sheet.expected": {"en": "one of {names}", "zh": "以下之一：{names}"},
+    "s.repeated_header": {"en": "repeated header row dropped", "zh": "重复的表头行已去掉"},
+    "s.totals": {"en": "totals row dropped (the package computes its own totals)",
+                 "zh": "合计行已去掉（程序自行计算合计）"},
+    "s.note": {"en": "note row dropped", "zh": "说明行已去掉"},
+})
 
 #: Headers of a combined cycle column ("2021年上半年", "2021H1").
 CYCLE_HEADERS: frozenset[str] = frozenset({"cycle", "周期", "征集周期", "征兵周期", "年度批次", "征集年度批次"})
 
 _HEADER_SCAN_ROWS = 30
+#: First cell of the template's example row (and its English form): the row is skipped.
+EXAMPLE_MARKERS: tuple[str, ...] = ("示例", "example")
 _NOTE_PREFIXES = ("注", "说明", "备注", "填表", "制表", "审核", "负责人", "数据来源", "资料来源", "填报")
 _UNIT_TOKEN = re.compile(
     r"^[(（\[【]?(人|人次|名|万人|万元|千元|元|元/年|元/人|%|％|份|条|幅|场|场次|次|个|persons?|yuan|"
@@ -32,49 +53,49 @@ _UNIT_TOKEN = re.compile(
 
 # --- opening files -----------------------------------------------------------
 
+def _binary(file: str) -> InputError:
+    return InputError([Problem(tr("s.binary"), file=file, expected=tr("s.binary.expected"))])
+
+
 def _decode(raw: bytes, file: str) -> str:
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text" export
-        text = raw.decode("utf-16")
+        text = raw.decode("utf-16", errors="replace")
     else:
         if b"\x00" in raw[:8192]:
-            raise InputError([Problem("binary data, not a CSV text file", file=file,
-                                      expected="text in UTF-8, GBK or GB18030, or an .xlsx workbook")])
-        for encoding in ("utf-8-sig", "gb18030"):  # gb18030 is the superset of GBK (rare characters: 䶮)
-            try:
-                text = raw.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise InputError([Problem("cannot decode the text", file=file,
-                                      expected="UTF-8 (with or without BOM), GBK or GB18030")])
+            raise _binary(file)
+        guards.check_csv_bytes(raw, file)
+        text = guards.decode_text(raw, file)  # gb18030 is the superset of GBK (rare characters: 䶮)
     sample = text[:20000]
     controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\r\n")
     if sample and controls > 0.01 * len(sample):
-        raise InputError([Problem("binary data, not a CSV text file", file=file,
-                                  expected="text in UTF-8, GBK or GB18030, or an .xlsx workbook")])
+        raise _binary(file)
     return text
 
 
 def _read_csv_grid(path: Path) -> list[list[object]]:
+    guards.check_size(path)
     text = _decode(path.read_bytes(), str(path))
-    head = [line for line in text.splitlines()[:10] if line.strip()]
+    head = text[:65536].splitlines()[:10]
+    head = [line for line in head if line.strip()]
     delimiter = "\t" if path.suffix.lower() == ".tsv" or (
         head and sum(ln.count("\t") for ln in head) > sum(ln.count(",") for ln in head)) else ","
     try:
-        return [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+        grid = [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
     except csv.Error as exc:
-        raise InputError([Problem(f"not a readable CSV file ({exc})", file=str(path))]) from None
+        raise InputError([Problem(tr("s.csv", reason=exc), file=str(path))]) from None
+    guards.check_csv_width(grid, str(path))
+    return grid
 
 
 def _open_workbook(path: Path):
     from python_calamine import CalamineWorkbook
 
+    guards.check_size(path)
+    guards.check_workbook(path)  # before calamine: it allocates the whole used rectangle of a sheet
     try:
         return CalamineWorkbook.from_path(str(path))
     except Exception:  # calamine raises several types for damaged files
-        raise InputError([Problem("not a readable Excel workbook (damaged, encrypted or another format)",
-                                  file=str(path), expected="an .xlsx workbook saved by Excel or WPS")]) from None
+        raise InputError([Problem(tr("s.excel"), file=str(path), expected=tr("s.excel.expected"))]) from None
 
 
 def _sheet_grid(book, index: int) -> list[list[object]]:
@@ -88,7 +109,7 @@ def _read_excel_grid(path: Path, sheet: str | int | None) -> tuple[list[list[obj
     book = _open_workbook(path)
     names = list(book.sheet_names)
     if not names:
-        raise InputError("the workbook has no sheets", file=str(path))
+        raise InputError(tr("s.no_sheets"), file=str(path))
     if sheet is None:
         for i, name in enumerate(names):  # first sheet with a header row (skips an instructions sheet)
             grid = _sheet_grid(book, i)
@@ -101,8 +122,8 @@ def _read_excel_grid(path: Path, sheet: str | int | None) -> tuple[list[list[obj
         return _sheet_grid(book, sheet), names[sheet]
     if isinstance(sheet, str) and sheet in names:
         return _sheet_grid(book, names.index(sheet)), sheet
-    raise InputError([Problem(f"no sheet '{sheet}'", file=str(path),
-                              expected="one of " + ", ".join(repr(n) for n in names))])
+    raise InputError([Problem(tr("s.no_sheet", sheet=sheet), file=str(path),
+                              expected=tr("s.no_sheet.expected", names=", ".join(repr(n) for n in names)))])
 
 
 # --- header ----------------------------------------------------------------------
@@ -118,10 +139,22 @@ def _header_hits(row: Sequence[object]) -> int:
     return hits
 
 
+def _near_hits(row: Sequence[object]) -> int:
+    return sum(1 for cell in row if isinstance(cell, str) and cell.strip()
+               and (canonical_name(cell)[0] or suggest_column(cell)))
+
+
 def _find_header(grid: list[list[object]]) -> int | None:
-    """Index of the first row where at least two cells are known headers."""
+    """Index of the first row where at least two cells are known headers.
+
+    Failing that, the first row where at least two cells are near known headers
+    (适龄青年总人口), so the reader can say "did you mean" instead of "no header".
+    """
     for i, row in enumerate(grid[:_HEADER_SCAN_ROWS]):
         if _header_hits(row) >= 2:
+            return i
+    for i, row in enumerate(grid[:_HEADER_SCAN_ROWS]):
+        if _near_hits(row) >= 2:
             return i
     return None
 
@@ -164,6 +197,10 @@ def _is_total(text: str) -> bool:
     return any(t == m or t.startswith(m) for m in TOTAL_ROW_MARKERS) or t.endswith(("合计", "总计", "小计"))
 
 
+def _is_example(first: object) -> bool:
+    return isinstance(first, str) and num.nfkc(first).lower().startswith(EXAMPLE_MARKERS)
+
+
 def _repeats_header(filled: list[object], labels: frozenset[str]) -> bool:
     """A header row printed again (page breaks in exported reports)."""
     first = filled[0]
@@ -184,15 +221,16 @@ def _data_rows(grid: list[list[object]], start: int, width: int, file: str, labe
         if not filled or all(isinstance(c, str) and not c.strip() for c in filled):
             continue
         if _repeats_header(filled, header):
-            problems.append(Problem("repeated header row dropped", file=file, row=i + 1, severity="warning"))
+            problems.append(Problem(tr("s.repeated_header"), file=file, row=i + 1, severity="warning"))
+            continue
+        if _is_example(filled[0]):  # the template's example row
             continue
         texts = [c for c in filled[:3] if isinstance(c, str)]
         if any(_is_total(t) for t in texts):
-            problems.append(Problem("totals row dropped (the package computes its own totals)", file=file,
-                                    row=i + 1, severity="warning"))
+            problems.append(Problem(tr("s.totals"), file=file, row=i + 1, severity="warning"))
             continue
         if len(filled) == 1 and isinstance(filled[0], str) and num.nfkc(filled[0]).startswith(_NOTE_PREFIXES):
-            problems.append(Problem("note row dropped", file=file, row=i + 1, severity="warning"))
+            problems.append(Problem(tr("s.note"), file=file, row=i + 1, severity="warning"))
             continue
         if len(row) < width:
             row = list(row) + [""] * (width - len(row))
