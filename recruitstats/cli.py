@@ -16,7 +16,7 @@ from typing import Sequence
 from recruitstats import __version__
 from recruitstats.errors import InputError
 
-COMMANDS = ("validate", "ingest", "template", "simulate", "fit", "dictionary", "run", "init", "power", "scenario")
+COMMANDS = ("validate", "ingest", "template", "simulate", "fit", "dictionary", "run", "init", "power", "scenario", "brief", "scorecard")
 
 DESCRIPTION = """\
 recruitstats: clean, validate and model military recruitment data.

@@ -33,7 +33,7 @@ from scipy import optimize, special, stats
 
 from recruitstats.errors import InputError
 from recruitstats.report.scorecard import district_key
-from recruitstats.report.suppression import SUPPRESSED_MARK, check_threshold, protect
+from recruitstats.report.suppression import SUPPRESSED_MARK, check_threshold, protect, suppression_note
 from recruitstats.schema import SUPPRESSION_THRESHOLD
 
 __all__ = ["binomial_limit", "funnel_limits", "overdispersion", "fit_beta_binomial", "BetaPrior",
@@ -456,7 +456,13 @@ class LeagueTable:
                                        dtype=object)
         out = shown.where(~mask.loc[order, cols], SUPPRESSED_MARK)
         out["flag"] = [_FLAG_TEXT[lang].get(f, f) for f in out["flag"]]
-        return out.rename(columns=_labels(self, lang)).reset_index(drop=True)
+        labels = _labels(self, lang)
+        out = out.rename(columns=labels).reset_index(drop=True)
+        out.attrs["formats"] = {labels["rate"]: "0.00%", labels["shrunken_rate"]: "0.00%",
+                                labels[self.numerator]: "#,##0", labels[self.denominator]: "#,##0",
+                                **({labels["p_zero_run"]: "0.000"} if "p_zero_run" in labels else {})}
+        out.attrs["note"] = suppression_note(self.threshold, lang)
+        return out
 
     def funnel_curve(self, points: int = 200) -> pd.DataFrame:
         """Control limits along a grid of unit sizes, for drawing the funnel plot."""

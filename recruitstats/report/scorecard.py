@@ -243,6 +243,9 @@ class Scorecard:
         """A readable table: labelled columns, hidden cells marked ``*``, met as ✓/✗."""
         ids = _id_labels(lang)
         out = self.rows[["district", "year", "half"]].rename(columns=ids)
+        people = people_columns(self.scheme.columns)
+        out.attrs["formats"] = {ind.label(lang): "0.00%" if ind.denominator in people else "0.00"
+                                for ind in self.scheme.indicators}
         for ind in self.scheme.indicators:
             hidden = self.rows["suppressed"].map(lambda s, k=ind.key: k in s)
             col = self.rows[ind.key].astype(object).where(~hidden, SUPPRESSED_MARK)
@@ -261,6 +264,7 @@ class Scorecard:
         labels = {**_id_labels(lang), **{s: _stage_label(s, lang) for s in stages}}
         out = out.rename(columns=labels)
         out.attrs["note"] = suppression_note(self.threshold, lang)
+        out.attrs["formats"] = {labels[s]: "#,##0" for s in stages}
         return out
 
 
