@@ -25,13 +25,14 @@ import pandas as pd
 
 from recruitstats.errors import InputError, Problem
 from recruitstats.io import privacy
-from recruitstats.io.columns import Kind, _assemble, _Col, _Ctx, _detect_kind, _map_columns
+from recruitstats.io.columns import Kind, _assemble, _Col, _Ctx, _detect_kind, _excel_letter, _map_columns
 from recruitstats.io.sheets import (_HEADER_SCAN_ROWS, CYCLE_HEADERS, _data_rows, _find_header, _header_layout,
                                     _read_csv_grid, _read_excel_grid)
 from recruitstats.io.validate import validate_panel, validate_recruits
-from recruitstats.schema import PANEL, RECRUITS
+from recruitstats.schema import PANEL, RECRUITS, canonical_name
 
-__all__ = ["ReadResult", "SourceRows", "read_table", "load_panel", "load_recruits", "SUPPORTED_SUFFIXES",
+__all__ = ["ReadResult", "SourceRows", "CleanCopy", "read_table", "load_panel", "load_recruits", "SUPPORTED_SUFFIXES",
+           "write_typed_parquet", "typed_parquet_marker", "typed_parquet_stamp",
            "CYCLE_HEADERS"]
 
 #: File name endings the readers accept, and how each is read.
@@ -55,6 +56,7 @@ class ReadResult:
     rows : the spreadsheet row number of each row of ``data``.
     headers : canonical column name -> header as written in the file.
     synthetic : the file says it holds synthetic (simulated) data.
+    copy : the table as found minus personal columns, with pseudonymised ids (what the store keeps).
     """
 
     data: pd.DataFrame
@@ -64,6 +66,7 @@ class ReadResult:
     rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     headers: dict[str, str] = field(default_factory=dict)
     synthetic: bool = False
+    copy: "CleanCopy | None" = field(default=None, repr=False, compare=False)
 
     @property
     def errors(self) -> list[Problem]:
@@ -111,6 +114,155 @@ class SourceRows(tuple):
         return f"SourceRows({list(self[:5])}{'...' if len(self) > 5 else ''}, n={len(self)})"
 
 
+@dataclass
+class CleanCopy:
+    """The table as found, minus personal columns and with pseudonymised ids: what the store keeps.
+
+    ``personal`` is True when anything personal was found (columns dropped, ids
+    pseudonymised, ID or phone numbers in title or note rows), so the file as
+    sent must not be kept. :meth:`write_csv` writes a UTF-8 CSV that reads back
+    to the same table, with the header and data rows at their original row numbers.
+    """
+
+    labels: list[str]
+    units: list[str]
+    columns: list[list]
+    rows: np.ndarray
+    header_row: int
+    personal: bool = False
+    pseudonymised: bool = False
+
+    def pseudonymise(self, label: str, values: list) -> None:
+        """Put the pseudonyms in place of the ids of column ``label``."""
+        j = self.labels.index(label)
+        self.columns[j] = list(values)
+        self.personal = self.pseudonymised = True
+
+    @classmethod
+    def of_frame(cls, df: pd.DataFrame) -> "CleanCopy":
+        """A copy of a canonical table (one header row, data from row 2)."""
+        rows = np.arange(len(df), dtype=np.int64) + 2
+        return cls([str(c) for c in df.columns], [""] * df.shape[1],
+                   [df[c].astype(object).tolist() for c in df.columns], rows, 1)
+
+    def write_csv(self, path: str | os.PathLike) -> None:
+        import csv
+
+        width = len(self.labels)
+        cols = [_cell_strings(c) for c in self.columns]
+        with open(path, "w", encoding="utf-8", newline="") as fh:
+            out = csv.writer(fh)
+            line = self.header_row - 1
+            fh.write("\r\n" * line)
+            out.writerow(self.labels)
+            line += 1
+            if any(self.units):
+                out.writerow(self.units)
+                line += 1
+            for i, number in enumerate(self.rows.tolist()):
+                if number - 1 > line:
+                    fh.write("\r\n" * (number - 1 - line))
+                    line = number - 1
+                out.writerow([cols[j][i] for j in range(width)])
+                line += 1
+
+
+def _cell_strings(values: list) -> list[str]:
+    """Cells as text that reads back to the same value (Excel dates as ISO dates, whole doubles without .0)."""
+    import datetime as dt
+
+    from recruitstats.io.numbers import cell_text, is_missing
+
+    out = []
+    for v in values:
+        if isinstance(v, str):
+            out.append(v)
+        elif is_missing(v):
+            out.append("")
+        elif isinstance(v, (bool, np.bool_)):
+            out.append("TRUE" if v else "FALSE")
+        elif isinstance(v, dt.datetime):
+            out.append(v.date().isoformat() if v.time() == dt.time() else v.isoformat(sep=" "))
+        elif isinstance(v, dt.date):
+            out.append(v.isoformat())
+        else:
+            out.append(cell_text(v))
+    return out
+
+
+def _outside_table_personal(grid: list[list[object]], start: int, numbers: list[int]) -> bool:
+    """Whether title, note or totals rows (not kept as data) hold an ID or phone number."""
+    kept = set(numbers)
+    cells = [c for i, row in enumerate(grid) if i + 1 not in kept for c in row if c not in ("", None)]
+    return bool(privacy.scan_values(cells))
+
+
+# --- typed parquet (the store's processed tables) ------------------------------------
+
+#: Written into the parquet metadata of tables the store makes; bump when the typing changes.
+TYPED_PARQUET_VERSION = "1"
+_MARKER = b"recruitstats"
+
+
+def _contract_digest() -> str:
+    import hashlib
+
+    text = repr([(c.name, c.kind) for c in (*PANEL.values(), *RECRUITS.values())])
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def typed_parquet_stamp() -> str:
+    """The version a typed parquet must carry to be loaded without parsing (changes with the contract)."""
+    return f"{TYPED_PARQUET_VERSION}/{_contract_digest()}"
+
+
+def write_typed_parquet(df: pd.DataFrame, path: str | os.PathLike, *, kind: Kind, synthetic: bool) -> None:
+    """Write a canonical table with a marker that lets :func:`read_table` load it as it is."""
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    df = df.copy(deep=False)
+    df.attrs = {}
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    marker = json.dumps({"stamp": typed_parquet_stamp(), "kind": kind, "synthetic": bool(synthetic)})
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}), _MARKER: marker.encode()})
+    pq.write_table(table, path)
+
+
+def typed_parquet_marker(path: str | os.PathLike) -> dict | None:
+    """The store's marker of a parquet file when it is current, else None."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.read_schema(path).metadata or {}
+        marker = json.loads(meta[_MARKER]) if _MARKER in meta else None
+    except Exception:  # not parquet, or damaged: the slow path reports it
+        return None
+    if not isinstance(marker, dict) or marker.get("stamp") != typed_parquet_stamp():
+        return None
+    return marker
+
+
+def _read_typed(path: Path, marker: dict, needed: Sequence[str]) -> ReadResult:
+    """A table the store wrote: loaded as it is (already parsed and checked), needed columns checked."""
+    from recruitstats.io.validate import locate
+
+    df = pd.read_parquet(path)
+    rows = np.arange(len(df), dtype=np.int64) + 2
+    problems: list[Problem] = []
+    for name in needed:
+        if name in df:
+            missing = np.flatnonzero(df[name].isna().to_numpy())
+            problems += locate([(int(rows[i]), "missing value") for i in missing], file=str(path), column=name,
+                               expected="needed in every row")
+    return ReadResult(df, problems, str(path), marker.get("kind", "panel"), rows, {c: c for c in df.columns},
+                      bool(marker.get("synthetic", False)))
+
+
 # --- opening files -----------------------------------------------------------
 
 def _check_path(path: Path) -> str:
@@ -129,17 +281,40 @@ def _check_path(path: Path) -> str:
 
 # --- reading ----------------------------------------------------------------------
 
+def _personal(labels: list[str], units: list[str], columns: list[list], *, file: str, header_row: int,
+              kind: Kind | None, drop: bool) -> tuple[list[str], list[str], list[list], list[Problem], bool]:
+    """Find personal columns by header and by value; drop them (``drop``) or report them as errors."""
+    found = privacy.personal_columns([lab for lab in labels if lab])
+    ids = _id_columns(labels, kind)
+    named = [lab or f"column {_excel_letter(j)}" for j, lab in enumerate(labels)]
+    scan = [j for j, lab in enumerate(labels) if lab not in found and j not in ids]
+    hits = privacy.scan_columns([named[j] for j in scan], [columns[j] for j in scan])
+    problems = privacy.personal_problems(found, file=file, row=header_row, drop=drop)
+    problems += privacy.value_problems(hits, file=file, drop=drop)
+    gone = set(found) | set(hits)
+    if not gone:
+        return labels, units, columns, problems, False
+    keep = [j for j, lab in enumerate(named) if lab not in gone]
+    return [labels[j] for j in keep], [units[j] for j in keep], [columns[j] for j in keep], problems, True
+
+
+def _id_columns(labels: list[str], kind: Kind | None) -> set[int]:
+    """Positions of the recruit id column (pseudonymised, not refused) in a recruit file."""
+    probe = [_Col(lab, None, "", []) for lab in labels if lab]
+    if (kind or _detect_kind(probe)) != "recruits":
+        return set()
+    return {j for j, lab in enumerate(labels) if lab and canonical_name(lab)[0] == "recruit_id"}
+
+
 def _from_columns(labels: list[str], units: list[str], columns: list[list], rows: np.ndarray, *,
                   file: str, header_row: int, kind: Kind | None, drop_personal: bool,
                   needed: Sequence[str], key, data_dir: Path | None) -> ReadResult:
-    problems: list[Problem] = []
-    found = privacy.personal_columns([lab for lab in labels if lab])
-    if found:
-        problems += privacy.personal_problems(found, file=file, row=header_row, drop=drop_personal)
-        keep = [j for j, lab in enumerate(labels) if lab not in found]
-        labels, units, columns = [labels[j] for j in keep], [units[j] for j in keep], [columns[j] for j in keep]
-        if not drop_personal:  # refused: do not even parse the rest
-            return ReadResult(pd.DataFrame(), problems, file, kind or "panel", rows)
+    labels, units, columns, problems, personal = _personal(
+        labels, units, columns, file=file, header_row=header_row, kind=kind, drop=drop_personal)
+    if personal and not drop_personal:  # refused: do not even parse the rest
+        kind = kind or _detect_kind([_Col(lab, None, "", []) for lab in labels if lab])
+        return ReadResult(pd.DataFrame(), problems, file, kind, rows)
+    copy = CleanCopy(labels, units, columns, rows, header_row, personal)
     probe = [_Col(lab, None, "", []) for lab in labels if lab]
     kind = kind or _detect_kind(probe)
     table = PANEL if kind == "panel" else RECRUITS
@@ -149,10 +324,10 @@ def _from_columns(labels: list[str], units: list[str], columns: list[list], rows
     ctx = _Ctx(file, kind, rows, frozenset(required), problems)
     data, headers = _assemble(ctx, cols, table, header_row)
     if kind == "recruits" and "recruit_id" in data:
-        _pseudonymise_ids(ctx, data, headers, key, data_dir)
+        _pseudonymise_ids(ctx, data, headers, key, data_dir, copy)
     rules = validate_panel if kind == "panel" else validate_recruits
     ctx.problems += rules(data, file=file, rows=rows, headers=headers)
-    return ReadResult(data, _one_error_per_cell(ctx.problems), file, kind, rows, headers)
+    return ReadResult(data, _one_error_per_cell(ctx.problems), file, kind, rows, headers, copy=copy)
 
 
 def _one_error_per_cell(problems: list[Problem]) -> list[Problem]:
@@ -168,19 +343,30 @@ def _one_error_per_cell(problems: list[Problem]) -> list[Problem]:
     return out
 
 
-def _pseudonymise_ids(ctx: _Ctx, data: pd.DataFrame, headers: dict, key, data_dir: Path | None) -> None:
+def _pseudonymise_ids(ctx: _Ctx, data: pd.DataFrame, headers: dict, key, data_dir: Path | None,
+                      copy: CleanCopy) -> None:
+    """Replace ID-like recruit ids (every id of the column, so they stay comparable) by keyed pseudonyms."""
     ids = data["recruit_id"].tolist()
     if not privacy.looks_like_personal_id(ids).any():
         return
+    column = headers.get("recruit_id", "recruit_id")
     try:
-        secret = privacy.load_key(key, data_dir=data_dir)
+        secret, temporary = privacy.load_key(key, data_dir=data_dir)
     except InputError as exc:
         ctx.problems += exc.problems
         return
     data["recruit_id"] = privacy.pseudonymise(ids, secret)
+    copy.pseudonymise(column, data["recruit_id"].tolist())
     ctx.problems.append(Problem("recruit ids looked like national ID or phone numbers; replaced by keyed "
-                                "pseudonyms", file=ctx.file, column=headers.get("recruit_id", "recruit_id"),
-                                severity="warning"))
+                                "pseudonyms", file=ctx.file, column=column, severity="warning"))
+    if temporary:
+        ctx.problems.append(Problem(
+            "no pseudonym key yet: these pseudonyms hold for this read only (the first ingest creates "
+            "the key)", file=ctx.file, column=column, severity="warning"))
+    if any(isinstance(v, str) and "e+" in v.lower() for v in ids[:10000]):
+        ctx.problems.append(Problem(
+            "recruit ids were stored as numbers (Excel keeps 15 digits): two ids may share a pseudonym",
+            file=ctx.file, column=column, severity="warning", expected="the id column formatted as text"))
 
 
 def _is_synthetic(cells: Sequence[object]) -> bool:
@@ -203,12 +389,15 @@ def _read_grid_table(path: Path, fmt: str, sheet, **options) -> ReadResult:
     labels, units, start = _header_layout(grid, h, width)
     title = [c for row in grid[:h] for c in row]
     kept, numbers, dropped = _data_rows(grid, start, width, where, labels)
+    outside = _outside_table_personal(grid, start, numbers)
     del grid  # the cells live on in the columns; free the row lists before parsing
     columns = [list(c) for c in zip(*kept)] if kept else [[] for _ in range(width)]
     del kept
     result = _from_columns(labels, units, columns, np.asarray(numbers, dtype=np.int64), file=where,
                            header_row=h + 1, data_dir=path.parent, **options)
     result.problems[:0] = dropped
+    if result.copy is not None:
+        result.copy.personal |= outside
     result.synthetic = _is_synthetic(title) or any(
         _is_synthetic(result.data[c].head(3).tolist()) for c in result.data.columns
         if result.data[c].dtype == object)
@@ -216,6 +405,9 @@ def _read_grid_table(path: Path, fmt: str, sheet, **options) -> ReadResult:
 
 
 def _read_parquet_table(path: Path, **options) -> ReadResult:
+    marker = typed_parquet_marker(path)
+    if marker is not None:
+        return _read_typed(path, marker, options["needed"])
     try:
         df = pd.read_parquet(path)
     except Exception:

@@ -1,18 +1,32 @@
-"""The data store: raw files kept unmodified, processed tables rebuilt from all of them.
+"""The data store: a clean copy of every file sent, typed tables rebuilt from all of them.
 
 Layout of a store folder ``DIR``::
 
-    DIR/raw/<file>                 copies of the files as sent (read-only, never modified)
-    DIR/manifest.json              one entry per raw file: name, sha256, time, kind, rows, warnings
-    DIR/processed/panel.parquet    the canonical panel rebuilt from every raw panel file
-    DIR/processed/recruits.parquet the recruit table (when recruit files are held)
+    DIR/.lock                        the lock file (two ingests into one store never run at once)
+    DIR/manifest.json                key fingerprint; per file: name, sha256 of the file as sent,
+                                     time, kind, rows, warnings, how the copy was made
+    DIR/raw/<file>                   a CSV file as sent, when nothing personal was found in it;
+    DIR/raw/<file>.sanitised.csv     otherwise the table as found, without personal columns and with
+                                     pseudonymised ids (title rows, note rows and other sheets left out)
+    DIR/processed/files/<sha>.parquet the typed table read from each file (so old files are not re-read)
+    DIR/processed/panel.parquet      the canonical panel from every panel file, in manifest order
+    DIR/processed/recruits.parquet   the recruit table (when recruit files are held)
 
-Every ingest builds the complete new state of the store in a temporary folder
-beside ``DIR`` and swaps it in with one atomic rename (``renameat2`` exchange on
-Linux; elsewhere two renames, undone on the next run if interrupted between
-them), so an interruption at any point leaves the previous store as it was.
-Processed tables are concatenated in manifest order, so adding next year's file
-never changes the rows earlier files contributed.
+Processed tables are typed parquet with a marker (:func:`~recruitstats.io.readers.write_typed_parquet`)
+that :func:`~recruitstats.io.readers.read_table` recognises: loading them does not parse or
+validate again. The office's own files are read, never written.
+
+Every ingest builds the complete new state in a temporary folder beside ``DIR``
+and swaps it in with one atomic rename (``renameat2`` exchange on Linux;
+elsewhere two renames, undone on the next run if interrupted between them), so
+an interruption leaves the previous store as it was. A symbolic link ``DIR`` is
+followed (the folder it points to is updated; the link stays). Files in ``DIR``
+that the store did not make make the ingest refuse, naming them: an ingest would
+otherwise drop them.
+
+Pseudonym key: it lives outside the store and outside the data folders; the
+first successful ingest creates it; its fingerprint is in the manifest, and an
+ingest with another key is refused unless ``rekey=True``.
 """
 
 from __future__ import annotations
@@ -34,31 +48,44 @@ import numpy as np
 import pandas as pd
 
 from recruitstats.errors import InputError, Problem
-from recruitstats.io.readers import ReadResult, read_table
+from recruitstats.io import privacy
+from recruitstats.io.readers import CleanCopy, ReadResult, read_table, typed_parquet_marker, write_typed_parquet
 from recruitstats.schema import PANEL, RECRUITS
 
 __all__ = ["IngestReport", "ingest", "read_manifest", "sha256_of", "MANIFEST_FORMAT"]
 
-MANIFEST_FORMAT = "recruitstats-store/1"
+MANIFEST_FORMAT = "recruitstats-store/2"
+_READABLE_FORMATS = {MANIFEST_FORMAT, "recruitstats-store/1"}
 _PROCESSED = {"panel": "panel.parquet", "recruits": "recruits.parquet"}
+_PARTS = "processed/files"
+_LOCK = ".lock"
+_VERBATIM_SUFFIXES = {".csv", ".tsv", ".txt"}  # a workbook may hide sheets and author names: never kept as is
+_SANITISED = ".sanitised.csv"
 
 
 @dataclass
 class IngestReport:
     """What an ingest did.
 
-    added : raw file names added to the store.
-    unchanged : input files already held (same sha256), with the raw name holding them.
+    added : stored copies of the files added.
+    unchanged : input files already held (same sha256), with the stored copy holding them.
+    replaced : stored copies whose rows were replaced by the new files.
+    dropped : stored copies removed by a rekey (their ids were pseudonymised with the old key).
     problems : warnings of the added files.
     rows : rows of each processed table after the ingest.
+    key_fingerprint : fingerprint of the pseudonym key the store is built with.
+    key_created : the key file this ingest created, if any.
     """
 
     store: Path
     added: list[str] = field(default_factory=list)
     unchanged: list[tuple[str, str]] = field(default_factory=list)
     replaced: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     rows: dict[str, int] = field(default_factory=dict)
+    key_fingerprint: str = ""
+    key_created: Path | None = None
 
 
 def sha256_of(path: str | os.PathLike) -> str:
@@ -79,7 +106,7 @@ def read_manifest(store: str | os.PathLike) -> dict:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise InputError("the store's manifest is damaged", file=str(path)) from None
-    if manifest.get("format") != MANIFEST_FORMAT:
+    if manifest.get("format") not in _READABLE_FORMATS:
         raise InputError([Problem("not a recruitstats store manifest", file=str(path),
                                   expected=f"format {MANIFEST_FORMAT}")])
     return manifest
@@ -132,57 +159,210 @@ def _recover(store: Path) -> None:
     if not store.parent.exists():
         return
     olds = _old_copies(store)
-    if olds and not store.exists():
+    if olds and not _has_manifest(store):
+        if store.exists():
+            shutil.rmtree(store)  # only the lock file a later run made
         os.rename(olds[-1], store)
         olds = olds[:-1]
     for path in olds + sorted(store.parent.glob(f".{store.name}.tmp-*")):
         shutil.rmtree(path, ignore_errors=True)
 
 
-@contextlib.contextmanager
-def _locked(store: Path):
-    """Hold an exclusive lock on the store's nearest existing parent folder (no lock file is written)."""
+def _has_manifest(store: Path) -> bool:
+    return (store / "manifest.json").exists()
+
+
+# --- the lock ------------------------------------------------------------------------
+
+def _open_lock(folder: Path) -> int:
+    """Open and lock ``folder/.lock`` without waiting; raise when another ingest holds it."""
     import fcntl
 
-    folder = store.absolute().parent
-    while not folder.exists():
-        folder = folder.parent
-    fd = os.open(folder, os.O_RDONLY)
+    fd = os.open(folder / _LOCK, os.O_RDWR | os.O_CREAT, 0o644)
     try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise InputError([Problem("another ingest is writing this store", file=str(folder),
+                                  expected="one ingest at a time; try again when it ends")]) from None
+    return fd
+
+
+@contextlib.contextmanager
+def _locked(store: Path):
+    """Hold the lock file inside the store (created with the folder); yields whether the folder is new."""
+    created = not store.exists()
+    for _ in range(5):
+        store.mkdir(parents=True, exist_ok=True)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise InputError("another ingest is writing beside this store; try again when it ends",
-                             file=str(store)) from None
-        yield
+            fd = _open_lock(store)
+        except FileNotFoundError:  # the folder was removed between mkdir and open
+            continue
+        try:
+            current = os.stat(store / _LOCK).st_ino == os.fstat(fd).st_ino
+        except FileNotFoundError:
+            current = False
+        if current:  # not the lock of a store state swapped out meanwhile
+            break
+        os.close(fd)
+    else:
+        raise InputError("the store's lock file keeps changing; try again", file=str(store))
+    try:
+        yield created
     finally:
         os.close(fd)  # closing releases the lock
 
 
-# --- building ------------------------------------------------------------------------
+def _remove_if_unused(store: Path) -> None:
+    """Remove a store folder this ingest created and left empty (but for its lock file)."""
+    with contextlib.suppress(OSError):
+        if [p.name for p in store.iterdir()] == [_LOCK]:
+            (store / _LOCK).unlink()
+            store.rmdir()
 
-def _row_keys(df: pd.DataFrame, kind: str) -> np.ndarray:
-    """One key per row: the district (code when given, else name) and cycle; the id for recruits."""
-    if df.empty:
-        return np.array([], dtype=object)
+
+# --- the store folder ------------------------------------------------------------------
+
+def _resolve_store(store: Path) -> Path:
+    """The folder to update: a symbolic link is followed (and stays a link)."""
+    if store.is_symlink():
+        target = store.resolve()
+        if not target.exists():
+            raise InputError([Problem("the store is a symbolic link to a folder that does not exist",
+                                      file=str(store), expected=f"create {target}, or give a folder")])
+        if not target.is_dir():
+            raise InputError("the store is a symbolic link to a file, not a folder", file=str(store))
+        return target
+    return Path(os.path.abspath(store))
+
+
+def _check_store(store: Path) -> None:
+    if not store.exists():
+        return
+    if not store.is_dir():
+        raise InputError("the store must be a folder", file=str(store))
+    if any(p.name != _LOCK for p in store.iterdir()) and not _has_manifest(store):
+        raise InputError([Problem("this folder is not a recruitstats store (no manifest.json)", file=str(store),
+                                  expected="an empty or new folder, or a store made by recruitstats ingest")])
+
+
+def _part_name(entry: dict) -> str:
+    return f"{entry['sha256'][:16]}.parquet"
+
+
+def _foreign_files(store: Path, entries: list[dict]) -> list[str]:
+    """Paths inside the store that the store did not make."""
+    owned = {_LOCK, "manifest.json", "raw", "processed", _PARTS}
+    owned |= {e["file"] for e in entries} | {f"processed/{n}" for n in _PROCESSED.values()}
+    owned |= {f"{_PARTS}/{_part_name(e)}" for e in entries}
+    found = []
+    for path in sorted(store.rglob("*")):
+        rel = path.relative_to(store).as_posix()
+        if rel not in owned:
+            found.append(rel)
+    return found
+
+
+def _check_foreign(store: Path, entries: list[dict]) -> None:
+    found = _foreign_files(store, entries)
+    if found:
+        shown = ", ".join(found[:5]) + (f" and {len(found) - 5} more" if len(found) > 5 else "")
+        raise InputError([Problem(f"the store holds files it did not make: {shown}", file=str(store),
+                                  expected="those files moved out of the store (an ingest would drop them)")])
+
+
+# --- the pseudonym key ---------------------------------------------------------------
+
+@dataclass
+class _Key:
+    secret: bytes
+    fingerprint: str
+    path: Path | None
+    exists: bool  # False: a new key held in memory, written only by a successful ingest that needs it
+
+    def commit(self) -> Path | None:
+        """Write a new key file (only once the ingest has succeeded)."""
+        if self.exists or self.path is None:
+            return None
+        if privacy.write_key_file(self.path, self.secret) != self.secret:
+            raise InputError([Problem("another process created the pseudonym key meanwhile", file=str(self.path),
+                                      expected="the ingest run again (it will use that key)")])
+        return self.path
+
+
+def _key_for(key, store: Path, held: str | None, rekey: bool) -> _Key:
+    """The key to pseudonymise with; a key inside the store, or another key than the store's, is refused."""
+    if isinstance(key, bytes):
+        secret, path, exists = privacy.load_key(key)[0], None, True
+    else:
+        path = Path(key).expanduser() if key is not None else privacy.default_key_file()
+        if privacy.key_inside(path, store):
+            raise InputError([Problem("the pseudonym key file is inside the store; keep it elsewhere",
+                                      file=str(path), expected="a key file outside the store, which a rebuild "
+                                                               "replaces (--key-file, or set "
+                                                               f"{privacy.KEY_ENV})")])
+        found = privacy.read_key_file(path)
+        secret, exists = (found, True) if found is not None else (privacy.new_key(), False)
+    fingerprint = privacy.key_fingerprint(secret)
+    if held and exists and fingerprint != held and not rekey:
+        raise InputError([Problem(
+            f"this pseudonym key (fingerprint {fingerprint}) is not the one the store was built with ({held}): "
+            "the same recruit would get another pseudonym", file=str(path or "key"),
+            expected="the same --key-file as before, or --rekey to rebuild the store with this key")])
+    return _Key(secret, fingerprint, path, exists)
+
+
+def _check_key_use(key: _Key, users: list[Path], held: str | None, rekey: bool) -> None:
+    """When ids were pseudonymised: the key must not sit in a data folder, and must be the store's."""
+    if not users:
+        return
+    if key.path is not None:
+        for f in users:
+            if privacy.key_inside(key.path, f.absolute().parent):
+                raise InputError([Problem(
+                    "the pseudonym key file is inside the data folder; keep it elsewhere", file=str(key.path),
+                    expected=f"a key file outside {f.absolute().parent} (--key-file, or set {privacy.KEY_ENV})")])
+    if held and not key.exists and not rekey:
+        raise InputError([Problem(
+            "the pseudonym key this store was built with is not at this path", file=str(key.path),
+            expected=f"the key file with fingerprint {held} (--key-file), or --rekey to rebuild the store "
+                     "with a new key")])
+
+
+# --- combining tables ----------------------------------------------------------------
+
+def _key_frame(df: pd.DataFrame, kind: str) -> pd.DataFrame:
+    """The columns that identify a row: recruit id; or district (code when given, else name) and cycle."""
     if kind == "recruits":
-        return df["recruit_id"].astype(str).to_numpy()
+        return pd.DataFrame({"id": df["recruit_id"].astype(str)})
     unit = "name:" + df["district"].astype(str)
     if "district_code" in df:
         unit = ("code:" + df["district_code"].astype(str)).where(df["district_code"].notna(), unit)
-    return (unit + "|" + df["year"].astype(str) + "|" + df["half"].astype(str)).to_numpy()
+    return pd.DataFrame({"unit": unit, "year": df["year"].astype("float64"), "half": df["half"].astype("float64")})
 
 
-def _describe(key: str) -> str:
+def _row_keys(df: pd.DataFrame, kind: str) -> np.ndarray:
+    """One 64-bit hash per row of its key columns (vectorised; clashes are confirmed exactly)."""
+    if df.empty:
+        return np.array([], dtype=np.uint64)
+    return pd.util.hash_pandas_object(_key_frame(df, kind), index=False).to_numpy()
+
+
+def _exact_clash(held: pd.DataFrame, new: pd.DataFrame, candidates: np.ndarray, kind: str) -> tuple[np.ndarray, list[str]]:
+    """Confirm hash clashes by the key values; the clashing mask and a few readable examples."""
+    a = _key_frame(held.iloc[np.flatnonzero(candidates)], kind).astype(str).agg("|".join, axis=1)
+    b = set(_key_frame(new, kind).astype(str).agg("|".join, axis=1))
+    hit = a.isin(b).to_numpy()
+    mask = np.zeros(len(held), dtype=bool)
+    mask[np.flatnonzero(candidates)[hit]] = True
+    return mask, sorted(set(a[hit]))[:5]
+
+
+def _describe(key: str, kind: str) -> str:
+    if kind == "recruits":
+        return "a recruit id"
     unit, year, half = (key.split("|") + ["", ""])[:3]
-    return f"{unit.split(':', 1)[-1]} {year}H{half}" if year else "a recruit id"
-
-
-def _read_entry(path: Path, entry: dict, key) -> ReadResult:
-    result = read_table(path, kind=entry["kind"], drop_personal=entry.get("drop_personal", False), key=key)
-    if result.errors:
-        raise InputError(result.problems)
-    return result
+    return f"{unit.split(':', 1)[-1]} {year.removesuffix('.0')}H{half.removesuffix('.0')}"
 
 
 def _order_columns(df: pd.DataFrame, kind: str) -> pd.DataFrame:
@@ -200,71 +380,91 @@ def _combine(entries: list[dict], frames: list[pd.DataFrame], kind: str) -> tupl
         keys = _row_keys(df, kind)
         replaced = []
         for i, (held, held_keys) in enumerate(zip(parts, part_keys)):
-            clash = np.isin(held_keys, keys)
+            candidates = np.isin(held_keys, keys)
+            if not candidates.any():
+                continue
+            clash, examples = _exact_clash(held, df, candidates, kind)
             if not clash.any():
                 continue
             if entry.get("replace"):
                 parts[i], part_keys[i] = held[~clash].reset_index(drop=True), held_keys[~clash]
                 replaced.append(entries[i]["file"])
             else:
-                examples = ", ".join(_describe(k) for k in sorted(set(held_keys[clash]))[:5])
+                shown = ", ".join(sorted({_describe(k, kind) for k in examples}))
                 problems.append(Problem(
                     f"{int(clash.sum())} rows overlap rows already held from {entries[i]['original_name']} "
-                    f"({examples})", file=entry["original_name"],
-                    expected="new districts or cycles, or --replace to replace them"))
+                    f"({shown})", file=entry["original_name"],
+                    expected="new districts or cycles (or recruits), or --replace to replace them"))
         if entry.get("replace"):
             entry["replaces"] = replaced
         parts.append(df.reset_index(drop=True))
         part_keys.append(keys)
     if not parts:
         return pd.DataFrame(), problems
-    combined = pd.concat(parts, ignore_index=True, sort=False)
+    combined = pd.concat(parts, ignore_index=True, sort=False) if len(parts) > 1 else parts[0]
     combined.attrs = {}
     return _order_columns(combined, kind), problems
 
 
-def _write_processed(tables: dict[str, pd.DataFrame], folder: Path) -> None:
-    folder.mkdir()
-    for kind, df in tables.items():
-        df = df.copy()
-        df.attrs = {}
-        df.to_parquet(folder / _PROCESSED[kind], index=False)
+# --- building ------------------------------------------------------------------------
 
-
-def _write_manifest(folder: Path, entries: list[dict]) -> None:
-    text = json.dumps({"format": MANIFEST_FORMAT, "files": entries}, ensure_ascii=False, indent=2) + "\n"
-    (folder / "manifest.json").write_text(text, encoding="utf-8")
-
-
-def _place_raw(source: Path, target: Path, *, link: bool) -> None:
-    if link:
-        try:
-            os.link(source, target)  # raw files are immutable, so sharing the inode is safe
-            return
-        except OSError:
-            pass
-    shutil.copyfile(source, target)
+def _place_new(entry: dict, source: Path, result: ReadResult, tmp: Path) -> None:
+    """Keep the file as sent (a clean CSV) or its clean copy; the source itself is only read."""
+    target = tmp / entry["file"]
+    if entry["copy"] == "verbatim":
+        shutil.copyfile(source, target)
+    else:
+        (result.copy or CleanCopy.of_frame(result.data)).write_csv(target)
     os.chmod(target, 0o444)
+    entry["stored_sha256"] = sha256_of(target)
 
 
-def _raw_name(name: str, sha: str, taken: set[str]) -> str:
-    if name not in taken:
-        return name
-    stem, dot, ext = name.rpartition(".")
-    return f"{stem}-{sha[:8]}.{ext}" if dot else f"{name}-{sha[:8]}"
+def _link(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)  # stored files are never modified, so sharing the inode is safe
+    except OSError:
+        shutil.copyfile(source, target)
 
 
-def _build(store: Path, tmp: Path, entries: list[dict], new_sources: dict[str, Path], key) -> dict[str, pd.DataFrame]:
-    raw = tmp / "raw"
-    raw.mkdir()
+def _held_frame(store: Path, tmp: Path, entry: dict, key: bytes) -> pd.DataFrame:
+    """A held file's table: its typed part when current, else read again from its stored copy."""
+    source = store / entry["file"]
+    if not source.is_file() or sha256_of(source) != entry.get("stored_sha256", entry["sha256"]):
+        raise InputError("a stored file is missing or changed since it was ingested", file=str(source))
+    part = store / _PARTS / _part_name(entry)
+    if typed_parquet_marker(part) is not None:
+        _link(source, tmp / entry["file"])
+        _link(part, tmp / _PARTS / part.name)
+        return pd.read_parquet(part)
+    result = read_table(source, kind=entry["kind"], drop_personal=True, key=key)
+    if result.errors:
+        raise InputError(result.problems)
+    if result.copy is not None and result.copy.personal:  # a copy from an older store that kept personal data
+        entry["file"], entry["copy"] = _copy_name(entry["original_name"], entry["sha256"], set()), "sanitised"
+        _place_new(entry, source, result, tmp)
+    else:
+        _link(source, tmp / entry["file"])
+    _write_part(result.data, tmp, entry)
+    return result.data
+
+
+def _write_part(df: pd.DataFrame, tmp: Path, entry: dict) -> None:
+    write_typed_parquet(df, tmp / _PARTS / _part_name(entry), kind=entry["kind"], synthetic=entry["synthetic"])
+
+
+def _build(store: Path, tmp: Path, entries: list[dict], fresh: dict[str, tuple[Path, ReadResult]],
+           key: bytes) -> dict[str, pd.DataFrame]:
+    (tmp / "raw").mkdir()
+    (tmp / _PARTS).mkdir(parents=True)
     frames: list[pd.DataFrame] = []
     for entry in entries:
-        target = raw / entry["file"].split("/", 1)[1]
-        source = new_sources.get(entry["file"], store / entry["file"])
-        _place_raw(source, target, link=entry["file"] not in new_sources)
-        if sha256_of(target) != entry["sha256"]:
-            raise InputError("a raw file in the store changed since it was ingested", file=str(source))
-        frames.append(_read_entry(target, entry, key).data)
+        if entry["file"] in fresh:
+            source, result = fresh[entry["file"]]
+            _place_new(entry, source, result, tmp)
+            _write_part(result.data, tmp, entry)
+            frames.append(result.data)
+        else:
+            frames.append(_held_frame(store, tmp, entry, key))
     tables, problems = {}, []
     for kind in ("panel", "recruits"):
         chosen = [i for i, e in enumerate(entries) if e["kind"] == kind]
@@ -276,16 +476,46 @@ def _build(store: Path, tmp: Path, entries: list[dict], new_sources: dict[str, P
     return tables
 
 
+def _write_processed(tables: dict[str, pd.DataFrame], folder: Path, entries: list[dict]) -> None:
+    for kind, df in tables.items():
+        synthetic = any(e["synthetic"] for e in entries if e["kind"] == kind)
+        write_typed_parquet(df, folder / _PROCESSED[kind], kind=kind, synthetic=synthetic)  # type: ignore[arg-type]
+
+
+def _write_manifest(folder: Path, entries: list[dict], fingerprint: str | None) -> None:
+    text = json.dumps({"format": MANIFEST_FORMAT, "key_fingerprint": fingerprint, "files": entries},
+                      ensure_ascii=False, indent=2) + "\n"
+    (folder / "manifest.json").write_text(text, encoding="utf-8")
+
+
+# --- entries -------------------------------------------------------------------------
+
+def _copy_name(name: str, sha: str, taken: set[str]) -> str:
+    name = name + _SANITISED
+    return _free_name(name, sha, taken)
+
+
+def _free_name(name: str, sha: str, taken: set[str]) -> str:
+    if name not in taken:
+        return name
+    stem, dot, ext = name.partition(".")
+    return f"{stem}-{sha[:8]}.{ext}" if dot else f"{name}-{sha[:8]}"
+
+
 def _new_entry(path: Path, sha: str, result: ReadResult, taken: set[str], *, replace: bool,
                drop_personal: bool) -> dict:
-    name = _raw_name(path.name, sha, taken)
+    verbatim = (path.suffix.lower() in _VERBATIM_SUFFIXES and result.copy is not None
+                and not result.copy.personal)
+    name = _free_name(path.name, sha, taken) if verbatim else _copy_name(path.name, sha, taken)
     taken.add(name)
     return {
         "file": f"raw/{name}", "original_name": path.name, "sha256": sha,
+        "copy": "verbatim" if verbatim else "sanitised",
         "ingested_at": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),
         "kind": result.kind, "rows": int(len(result.data)), "warnings": len(result.warnings),
         "warning_lines": [_relative(str(p), path) for p in result.warnings[:50]],
         "replace": replace, "drop_personal": drop_personal, "synthetic": result.synthetic,
+        "pseudonymised": bool(result.copy is not None and result.copy.pseudonymised),
     }
 
 
@@ -294,70 +524,19 @@ def _relative(line: str, path: Path) -> str:
     return line.replace(str(path), path.name, 1)
 
 
-def _check_store(store: Path) -> None:
-    if store.exists() and not store.is_dir():
-        raise InputError("the store must be a folder", file=str(store))
-    if store.is_dir() and any(store.iterdir()) and not (store / "manifest.json").exists():
-        raise InputError([Problem("this folder is not a recruitstats store (no manifest.json)", file=str(store),
-                                  expected="an empty or new folder, or a store made by recruitstats ingest")])
+def _rekey_entries(entries: list[dict], report: IngestReport) -> list[dict]:
+    """Under a new key, files whose ids were pseudonymised with the old one leave the store."""
+    keep = [e for e in entries if not e.get("pseudonymised", e["kind"] == "recruits")]
+    report.dropped = [e["file"] for e in entries if e not in keep]
+    return keep
 
 
-def ingest(files: Sequence[str | os.PathLike], store: str | os.PathLike, *, replace: bool = False,
-           drop_personal: bool = False, kind: Literal["panel", "recruits"] | None = None,
-           key: bytes | str | os.PathLike | None = None) -> IngestReport:
-    """Add files to a store and rebuild its processed tables from every raw file held.
-
-    Parameters
-    ----------
-    files : panel or recruit files (.csv, .xlsx, .parquet).
-    store : the store folder (created if needed).
-    replace : let rows of the new files replace rows already held for the same
-        district and cycle (or recruit id); without it such overlap refuses the ingest.
-    drop_personal : drop personal-data columns instead of refusing the file.
-    kind : "panel" or "recruits" for every file; None decides per file from its headers.
-    key : pseudonym key for ID-like recruit ids (see :mod:`recruitstats.io.privacy`).
-
-    Returns
-    -------
-    IngestReport
-
-    Raises
-    ------
-    InputError
-        When any file has an error or overlaps held data; nothing is written then.
-    """
-    store = Path(store)
-    with _locked(store):
-        _recover(store)
-        _check_store(store)
-        manifest = read_manifest(store)
-        entries = [dict(e) for e in manifest["files"]]
-        report = IngestReport(store)
-        new_entries, sources = _admit(files, entries, report, replace=replace, drop_personal=drop_personal,
-                                      kind=kind, key=key)
-        if not new_entries:
-            return _finish(report, store)
-        entries += new_entries
-        store.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{store.name}.tmp-", dir=store.parent))
-        os.chmod(tmp, 0o777 & ~_umask())
-        try:
-            tables = _build(store, tmp, entries, sources, key)
-            _write_processed(tables, tmp / "processed")
-            _write_manifest(tmp, entries)
-            _swap_in(tmp, store)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-        report.added = [e["file"] for e in new_entries]
-        report.replaced = sorted({r for e in new_entries for r in e.get("replaces", [])})
-        return _finish(report, store)
-
-
-def _admit(files: Iterable, entries: list[dict], report: IngestReport, **options) -> tuple[list[dict], dict]:
+def _admit(files: Iterable, entries: list[dict], report: IngestReport, **options
+           ) -> tuple[list[dict], dict[str, tuple[Path, ReadResult]]]:
     """Read the new files; skip those already held; raise with every error of every file."""
     held = {e["sha256"]: e["file"] for e in entries}
     taken = {e["file"].split("/", 1)[1] for e in entries}
-    new_entries, sources, errors = [], {}, []
+    new_entries, fresh, errors = [], {}, []
     for f in files:
         path = Path(f)
         sha = sha256_of(path) if path.is_file() else ""
@@ -378,10 +557,92 @@ def _admit(files: Iterable, entries: list[dict], report: IngestReport, **options
                            drop_personal=options["drop_personal"])
         held[sha] = entry["file"]
         new_entries.append(entry)
-        sources[entry["file"]] = path
+        fresh[entry["file"]] = (path, result)
     if errors:
         raise InputError(errors)
-    return new_entries, sources
+    return new_entries, fresh
+
+
+# --- ingest --------------------------------------------------------------------------
+
+def ingest(files: Sequence[str | os.PathLike], store: str | os.PathLike, *, replace: bool = False,
+           drop_personal: bool = False, kind: Literal["panel", "recruits"] | None = None,
+           key: bytes | str | os.PathLike | None = None, rekey: bool = False) -> IngestReport:
+    """Add files to a store and rebuild its processed tables.
+
+    Parameters
+    ----------
+    files : panel or recruit files (.csv, .xlsx, .parquet); they are only read.
+    store : the store folder (created if needed; a symbolic link is followed).
+    replace : let rows of the new files replace rows already held for the same
+        district and cycle (or recruit id); without it such overlap refuses the ingest.
+    drop_personal : drop personal-data columns instead of refusing the file.
+    kind : "panel" or "recruits" for every file; None decides per file from its headers.
+    key : pseudonym key (bytes) or key file (default ``$RECRUITSTATS_KEY_FILE`` or
+        ``~/.config/recruitstats/pseudonym.key``); created by the first successful ingest.
+    rekey : accept a key other than the one the store was built with; files whose ids
+        were pseudonymised with the old key leave the store (ingest them again).
+
+    Returns
+    -------
+    IngestReport
+
+    Raises
+    ------
+    InputError
+        When any file has an error or overlaps held data, when the key is misplaced
+        or not the store's, or the store holds files it did not make; nothing is written then.
+    """
+    given = Path(store)
+    store = _resolve_store(given)
+    files = [Path(f) for f in files]
+    _recover(store)  # before locking: an interrupted swap may have left no store folder to lock
+    _check_store(store)  # before locking: no lock file is left in a folder that is not a store
+    with _locked(store) as created:
+        try:
+            return _ingest_locked(files, store, IngestReport(given), replace=replace, drop_personal=drop_personal,
+                                  kind=kind, key=key, rekey=rekey)
+        finally:
+            if created:
+                _remove_if_unused(store)
+
+
+def _ingest_locked(files: list[Path], store: Path, report: IngestReport, *, rekey: bool, key, **options
+                   ) -> IngestReport:
+    _recover(store)
+    manifest = read_manifest(store)
+    entries = [dict(e) for e in manifest["files"]]
+    _check_foreign(store, entries)
+    held = manifest.get("key_fingerprint")
+    secret = _key_for(key, store, held, rekey)
+    if held and rekey and secret.fingerprint != held:
+        entries = _rekey_entries(entries, report)
+    new_entries, fresh = _admit(files, entries, report, key=secret.secret, **options)
+    users = [fresh[e["file"]][0] for e in new_entries if e["pseudonymised"]]
+    _check_key_use(secret, users, held, rekey)
+    fingerprint = secret.fingerprint if (users or secret.exists) else held
+    report.key_fingerprint = fingerprint or ""
+    if not new_entries and not report.dropped and fingerprint == held and (held or not entries):
+        return _finish(report, store)
+    entries += new_entries
+    tmp = Path(tempfile.mkdtemp(prefix=f".{store.name}.tmp-", dir=store.parent))
+    os.chmod(tmp, 0o777 & ~_umask())
+    lock = None
+    try:
+        tables = _build(store, tmp, entries, fresh, secret.secret)
+        (tmp / "processed").mkdir(exist_ok=True)
+        _write_processed(tables, tmp / "processed", entries)
+        _write_manifest(tmp, entries, fingerprint)
+        lock = _open_lock(tmp)  # after the swap this is the store's lock, already held
+        report.key_created = secret.commit() if users else None
+        _swap_in(tmp, store)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if lock is not None:
+            os.close(lock)
+    report.added = [e["file"] for e in new_entries]
+    report.replaced = sorted({r for e in new_entries for r in e.get("replaces", [])})
+    return _finish(report, store)
 
 
 def _finish(report: IngestReport, store: Path) -> IngestReport:
