@@ -1,0 +1,460 @@
+"""The policy brief: findings written from result objects, in Chinese and English.
+
+The brief is built in three steps, so that each number is computed by a model or
+policy function, formatted once, and laid out by three renderers:
+
+1. :func:`collect` fits the models and computes the policy quantities, scorecard
+   and league table once (:class:`BriefInputs`: result objects and their tables);
+2. :func:`compose` turns the inputs into a :class:`Brief` in one language: sections
+   of paragraphs, tables and figures whose numbers are :class:`Num` runs (the
+   unrounded value, where it came from, and its text, formatted here only);
+3. :mod:`recruitstats.report.brief_render` lays a Brief out as HTML, PDF (typst)
+   and DOCX (python-docx) without formatting a number.
+
+:func:`build_brief` does all three for every language and writes
+``brief.<lang>.{html,pdf,docx}`` and ``tables.xlsx``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import math
+import string
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Sequence, Union
+
+import numpy as np
+import pandas as pd
+
+from recruitstats.errors import InputError
+from recruitstats.report.style import check_lang, text
+
+__all__ = ["Num", "Para", "Bullets", "Table", "Figure", "Section", "Brief", "BriefInputs",
+           "collect", "inputs_from_results", "compose", "build_brief", "fmt"]
+
+
+# --- the structure -------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Num:
+    """A number in the brief: ``key`` names its source, ``value`` is unrounded, ``text`` is shown."""
+
+    key: str
+    value: float
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+Run = Union[str, Num, "Para"]
+
+
+@dataclass(frozen=True)
+class Para:
+    """A paragraph: text and numbers in order."""
+
+    runs: tuple[Run, ...]
+
+    @property
+    def plain(self) -> str:
+        return "".join(str(r) for r in self.runs)
+
+    def __str__(self) -> str:
+        return self.plain
+
+    def nums(self) -> list[Num]:
+        """The numbers of the paragraph (also inside cells made of several runs)."""
+        out: list[Num] = []
+        for r in self.runs:
+            if isinstance(r, Num):
+                out.append(r)
+            elif isinstance(r, Para):
+                out += r.nums()
+        return out
+
+
+@dataclass(frozen=True)
+class Bullets:
+    items: tuple[Para, ...]
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table whose cells are already formatted (and already through disclosure control)."""
+
+    caption: str
+    header: tuple[str, ...]
+    rows: tuple[tuple[Run, ...], ...]
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Figure:
+    caption: str
+    png: bytes
+
+
+Block = Union[Para, Bullets, Table, Figure]
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    blocks: tuple[Block, ...]
+
+
+@dataclass(frozen=True)
+class Brief:
+    """A brief in one language, ready to render."""
+
+    lang: str
+    title: str
+    subtitle: str
+    synthetic: bool
+    sections: tuple[Section, ...]
+    provenance: tuple[str, ...]
+
+    def numbers(self) -> dict[str, Num]:
+        """Every number of the brief by key (tests compare them with the results)."""
+        out: dict[str, Num] = {}
+        for sec in self.sections:
+            for block in sec.blocks:
+                for para in _paras(block):
+                    out.update({r.key: r for r in para.nums()})
+        return out
+
+    def plain_text(self) -> str:
+        """All words of the brief, for checks (synthetic labels, small counts)."""
+        parts = [self.title, self.subtitle, *self.provenance]
+        for sec in self.sections:
+            parts.append(sec.title)
+            for block in sec.blocks:
+                parts += [p.plain for p in _paras(block)]
+                if isinstance(block, (Table, Figure)):
+                    parts += [block.caption, getattr(block, "note", "")]
+                if isinstance(block, Table):
+                    parts += list(block.header)
+        return "\n".join(parts)
+
+
+def _paras(block: Block) -> list[Para]:
+    if isinstance(block, Para):
+        return [block]
+    if isinstance(block, Bullets):
+        return list(block.items)
+    if isinstance(block, Table):
+        return [Para(tuple(row)) for row in block.rows]
+    return []
+
+
+# --- formatting: the one place numbers become text ---------------------------------
+
+def fmt(value: float, kind: str, lang: str) -> str:
+    """Format a number for the brief.
+
+    ``kind``: ``"coef"`` (two decimals, as ``fit --json`` is quoted), ``"count"``
+    (whole number, thousands separated), ``"flow"``/``"flow2"`` (one/two decimals), ``"yuan"`` (whole
+    yuan), ``"pct"`` (a share as percent, one decimal), ``"pct2"`` (two decimals),
+    ``"multiple"`` (two decimals and ×), ``"int"``.
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return text("na", lang)
+    if math.isinf(value):
+        return text("unbounded", lang)
+    if kind == "coef":
+        out = f"{value:.2f}"
+    elif kind in ("count", "yuan"):
+        out = f"{value:,.0f}"
+    elif kind == "flow":
+        out = f"{value:,.1f}"
+    elif kind == "flow2":
+        out = f"{value:,.2f}"
+    elif kind == "pct":
+        out = f"{value * 100:.1f}%"
+    elif kind == "pct2":
+        out = f"{value * 100:.2f}%"
+    elif kind == "multiple":
+        out = f"{value:.2f}×"
+    elif kind == "int":
+        out = f"{int(value)}"
+    else:
+        raise ValueError(f"unknown number kind {kind!r}")
+    return out
+
+
+def num(key: str, value: float, kind: str, lang: str) -> Num:
+    return Num(key, float(value), fmt(float(value), kind, lang))
+
+
+def sentence(key: str, lang: str, **values: Any) -> Para:
+    """The catalogue text ``key`` with its placeholders filled; :class:`Num` values stay numbers."""
+    template = text(key, lang)
+    runs: list[Run] = []
+    for literal, name, spec, _ in string.Formatter().parse(template):
+        if literal:
+            runs.append(literal)
+        if name is not None:
+            v = values[name]
+            runs.append(v if isinstance(v, Num) else format(v, spec or ""))
+    return Para(tuple(runs))
+
+
+# --- inputs: results computed once ------------------------------------------------
+
+@dataclass(frozen=True)
+class BriefInputs:
+    """Everything the brief quotes, computed once for all languages.
+
+    Attributes
+    ----------
+    signup, discharge : fitted results (``discharge`` None without returns data).
+    elasticities, signup_effects, signup_costs : policy tables of the sign-up model.
+    discharge_effects, discharge_costs : policy tables of the discharge model (or None).
+    scorecard : the :class:`~recruitstats.report.scorecard.Scorecard` (or None).
+    league : the league table of return rates (or None).
+    coverage : districts, cycles, first and last cycle.
+    provenance : files (name, sha256), version, date, config.
+    synthetic, threshold, pct : the data's label, the suppression threshold, the "+x%".
+    """
+
+    signup: Any
+    discharge: Any
+    elasticities: pd.DataFrame
+    signup_effects: pd.DataFrame
+    signup_costs: pd.DataFrame | None
+    discharge_effects: pd.DataFrame | None
+    discharge_costs: pd.DataFrame | None
+    scorecard: Any
+    league: Any
+    coverage: dict
+    provenance: dict
+    synthetic: bool
+    threshold: int = 5
+    pct: float = 10.0
+    notes: tuple[str, ...] = field(default=())
+
+
+def sha256(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _coverage(panel: pd.DataFrame) -> dict:
+    from recruitstats.measures import add_cycle
+
+    cycles = add_cycle(panel[["year", "half"]]).sort_values(["year", "half"])["cycle"]
+    key = "district_code" if "district_code" in panel and panel["district_code"].notna().all() else "district"
+    return {"districts": int(panel[key].nunique()), "cycles": int(cycles.nunique()),
+            "first": str(cycles.iloc[0]), "last": str(cycles.iloc[-1])}
+
+
+def _is_synthetic(panel: pd.DataFrame) -> bool:
+    if "data_source" not in panel:
+        return False
+    return any("SYNTHETIC" in str(v).upper() for v in pd.unique(panel["data_source"].dropna()))
+
+
+def _fit_models(panel: pd.DataFrame, config) -> tuple[Any, Any]:
+    """The sign-up and discharge models of the config (the default specs when it names none)."""
+    from recruitstats.models.rates import fit_discharge, fit_signup
+
+    try:
+        from recruitstats.specs import DISCHARGE, SIGNUP, ModelSpec, fit
+    except ImportError:
+        signup = fit_signup(panel)
+        discharge = fit_discharge(panel) if {"returned", "enlisted"} <= set(panel.columns) else None
+        return signup, discharge
+    models = getattr(config, "models", {}) or {}
+    specs = {name: ModelSpec.from_dict(models[name]) if name in models else default
+             for name, default in (("signup", SIGNUP), ("discharge", DISCHARGE))}
+    signup = fit(specs["signup"], panel)
+    discharge = fit(specs["discharge"], panel) if {"returned", "enlisted"} <= set(panel.columns) else None
+    return signup, discharge
+
+
+def _call(func, result, *, panel, config, pct: float):
+    """Call a policy function with the options its signature takes (old and new policy API)."""
+    params = inspect.signature(func).parameters
+    kwargs: dict[str, Any] = {"pct": pct} if "pct" in params else {}
+    unit_costs = dict(getattr(config, "unit_costs", {}) or {})
+    if "unit_costs" in params:
+        kwargs["unit_costs"] = unit_costs
+    elif "cost_per_visit" in params:  # the policy API before unit_costs
+        kwargs["cost_per_visit"] = unit_costs.get("door_visits")
+    if "allowance_years" in params:
+        kwargs["allowance_years"] = float(getattr(config, "allowance_years", 2.0))
+    if "panel" in params:
+        kwargs["panel"] = panel
+    return func(result, **kwargs)
+
+
+def inputs_from_results(signup, discharge, *, panel: pd.DataFrame, config=None, scorecard=None, league=None,
+                        files: Sequence[str | Path] = (), pct: float = 10.0) -> BriefInputs:
+    """The brief's inputs from fitted results (policy quantities are computed here, once).
+
+    Parameters
+    ----------
+    signup, discharge : fitted results (``discharge`` may be None).
+    panel : the panel they were fitted on (coverage, costs).
+    config : a :class:`~recruitstats.config.ProjectConfig` (defaults when None).
+    scorecard, league : computed tables, or None to leave those sections out.
+    files : input files whose SHA-256 goes into the provenance footer.
+    """
+    from recruitstats import __version__, policy
+
+    config = _config(config)
+    e = policy.elasticities(signup)
+    effects = _call(policy.effect_of_increase, signup, panel=panel, config=config, pct=pct)
+    costs = _call(policy.cost_per_applicant, signup, panel=panel, config=config, pct=pct)
+    d_effects = d_costs = None
+    if discharge is not None:
+        d_effects = _call(policy.effect_of_increase, discharge, panel=panel, config=config, pct=pct)
+        if hasattr(policy, "cost_per_avoided_return"):
+            d_costs = _call(policy.cost_per_avoided_return, discharge, panel=panel, config=config, pct=pct)
+    prov = {"files": [(Path(f).name, sha256(f)) for f in files], "version": __version__,
+            "date": date.today().isoformat(), "config": getattr(config, "source", None)}
+    return BriefInputs(signup=signup, discharge=discharge, elasticities=e, signup_effects=effects,
+                       signup_costs=costs, discharge_effects=d_effects, discharge_costs=d_costs,
+                       scorecard=scorecard, league=league, coverage=_coverage(panel), provenance=prov,
+                       synthetic=_is_synthetic(panel), threshold=int(getattr(config, "threshold", 5)), pct=pct)
+
+
+def _config(config):
+    if config is not None and not isinstance(config, (str, Path)):
+        return config
+    from recruitstats.config import load_config
+
+    return load_config(config)
+
+
+def _league(panel: pd.DataFrame, config) -> Any:
+    try:
+        from recruitstats.report.league import league_table
+    except ImportError:
+        return None
+    if not {"returned", "enlisted"} <= set(panel.columns):
+        return None
+    return league_table(panel, "return", threshold=int(getattr(config, "threshold", 5)), seed=20261201)
+
+
+def collect(panel: pd.DataFrame, *, config=None, files: Sequence[str | Path] = ()) -> BriefInputs:
+    """Fit the models and compute everything the brief quotes, once.
+
+    Parameters
+    ----------
+    panel : canonical panel (``load_panel``).
+    config : project config, a path to one, or None for the defaults.
+    files : the input files (their hashes go into the provenance footer).
+    """
+    from recruitstats.report.scorecard import scorecard
+
+    config = _config(config)
+    signup, discharge = _fit_models(panel, config)
+    card = scorecard(panel, getattr(config, "scorecard", "default"), threshold=int(config.threshold))
+    return inputs_from_results(signup, discharge, panel=panel, config=config, scorecard=card,
+                               league=_league(panel, config), files=files)
+
+
+# --- composing one language ----------------------------------------------------------
+
+def compose(inputs: BriefInputs, lang: str, *, figures: bool = True) -> Brief:
+    """The brief in one language, from the inputs (no model is fitted, no quantity computed).
+
+    Parameters
+    ----------
+    inputs : from :func:`collect` or :func:`inputs_from_results`.
+    lang : ``"zh"`` or ``"en"``.
+    figures : draw the figures (False for fast checks of the text).
+    """
+    from recruitstats.report import brief_sections as bs
+
+    check_lang(lang)
+    title = text("brief.title", lang) + (text("brief.title_synthetic", lang) if inputs.synthetic else "")
+    cov = inputs.coverage
+    subtitle = text("brief.coverage", lang, districts=cov["districts"], cycles=cov["cycles"],
+                    first=cov["first"], last=cov["last"])
+    sections = [bs.headline(inputs, lang), bs.scorecard_section(inputs, lang),
+                bs.figures_section(inputs, lang, draw=figures), bs.cannot_tell(inputs, lang),
+                bs.methods(inputs, lang)]
+    return Brief(lang=lang, title=title, subtitle=subtitle, synthetic=inputs.synthetic,
+                 sections=tuple(s for s in sections if s is not None and s.blocks),
+                 provenance=bs.provenance(inputs, lang))
+
+
+# --- files -----------------------------------------------------------------------------
+
+def build_brief(
+    data: str | Path,
+    out: str | Path,
+    *,
+    langs: Sequence[str] = ("zh", "en"),
+    config=None,
+    panel: pd.DataFrame | None = None,
+    inputs: BriefInputs | None = None,
+    formats: Sequence[str] = ("html", "pdf", "docx"),
+    xlsx: bool = True,
+) -> list[Path]:
+    """Write ``brief.<lang>.{html,pdf,docx}`` (and ``tables.xlsx``) for a data folder or panel file.
+
+    Parameters
+    ----------
+    data : a data folder (``panel.csv``), an ingest store or a panel file.
+    out : output folder (created).
+    langs : languages, each ``"zh"`` or ``"en"``.
+    config : project config, a path to one, or None (defaults).
+    panel, inputs : already loaded panel / computed inputs (``run`` passes them to avoid refitting).
+    formats : which of ``html``, ``pdf``, ``docx`` to write.
+    xlsx : also write the tables to ``tables.xlsx``.
+
+    Returns
+    -------
+    The paths written, in order.
+    """
+    from recruitstats.report import brief_render as br
+
+    for lang in langs:
+        check_lang(lang)
+    bad = [f for f in formats if f not in ("html", "pdf", "docx")]
+    if bad:
+        raise InputError(f"unknown brief format(s) {', '.join(bad)}; choose from html, pdf, docx")
+    config = _config(config)
+    if inputs is None:
+        panel_file = _panel_file(data)
+        panel = _load(panel_file) if panel is None else panel
+        inputs = collect(panel, config=config, files=[panel_file])
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for lang in langs:
+        brief = compose(inputs, lang)
+        for f in formats:
+            written.append(br.write(brief, out / f"brief.{lang}.{f}"))
+    if xlsx:
+        written.append(br.write_tables_xlsx(inputs, out / "tables.xlsx", lang=langs[0]))
+    return written
+
+
+def _panel_file(data: str | Path) -> Path:
+    from recruitstats.pipeline import data_files
+
+    return Path(data_files(data).panel)
+
+
+def _load(path: Path) -> pd.DataFrame:
+    from recruitstats.io import load_panel
+
+    return load_panel(path)
+
+
+def finite(x: object) -> bool:
+    try:
+        return bool(np.isfinite(float(x)))
+    except (TypeError, ValueError):
+        return False

@@ -1,0 +1,331 @@
+"""Sections of the policy brief, each a function of :class:`~recruitstats.report.brief.BriefInputs`.
+
+Every number here is read from a result object or a table computed from one and
+formatted by :func:`recruitstats.report.brief.num`; nothing is estimated here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from recruitstats.report.brief import BriefInputs, Bullets, Figure, Para, Section, Table, finite, num, sentence
+from recruitstats.report.figures import _registry_key, term_label
+from recruitstats.report.style import text
+
+__all__ = ["headline", "scorecard_section", "figures_section", "cannot_tell", "methods", "provenance"]
+
+def _row(table: pd.DataFrame | None, lever: str) -> pd.Series | None:
+    if table is None or lever not in table.index:
+        return None
+    return table.loc[lever]
+
+
+def _est(row: pd.Series, old: str) -> float:
+    """The estimate of a policy row: ``estimate`` (result protocol) or the older column name."""
+    return float(row["estimate"] if "estimate" in row.index else row[old])
+
+
+def _level(result) -> str:
+    return f"{float(getattr(result, 'level', 0.95)) * 100:g}"
+
+
+def _lever_kind(result, lever: str) -> str:
+    try:
+        from recruitstats.levers import get_lever
+
+        return get_lever(_registry_key(result, lever)).kind
+    except Exception:
+        return "log" if lever in ("publicity", "stipend") else "log1p"
+
+
+# --- headline findings ---------------------------------------------------------------
+
+def _signup_lever(inputs: BriefInputs, lever: str, lang: str) -> list[Para]:
+    res = inputs.signup
+    name = term_label(lever, lang, result=res)
+    effects = res.to_dict()["effects"]
+    if lever not in effects:
+        reason = res.not_identified.get(lever, "")
+        return [sentence("f.not_identified", lang, lever=name, reason=reason)]
+    e = effects[lever]
+    k = f"signup.{lever}"
+    vals = dict(lever=name, level=_level(res), coef=num(f"{k}.coef", e["coef"], "coef", lang),
+                low=num(f"{k}.ci_low", e["ci_low"], "coef", lang), high=num(f"{k}.ci_high", e["ci_high"], "coef", lang))
+    if _lever_kind(res, lever) == "log":
+        out = [sentence("f.elasticity", lang, **vals)]
+    else:
+        el = _row(inputs.elasticities, lever)
+        vals["elasticity"] = num(f"{k}.elasticity", _est(el, "elasticity"), "coef", lang)
+        out = [sentence("f.coef_log1p", lang, **vals)]
+    out += _plus(inputs.signup_effects, inputs.signup_costs, lever, k, name, inputs.pct, res, lang,
+                 effect_key="f.plus_applicants", cost_key="f.cost_applicant", cost_old="cost_per_applicant")
+    return out
+
+
+def _plus(effects, costs, lever, k, name, pct, res, lang, *, effect_key, cost_key, cost_old) -> list[Para]:
+    out = []
+    add = _row(effects, lever)
+    if add is not None:
+        kind = "flow" if abs(_est(add, "additional")) >= 10 else "flow2"
+        out.append(sentence(effect_key, lang, lever=name, pct=f"{pct:g}", level=_level(res),
+                            add=num(f"{k}.additional", _est(add, "additional"), kind, lang),
+                            low=num(f"{k}.additional_low", add["ci_low"], kind, lang),
+                            high=num(f"{k}.additional_high", add["ci_high"], kind, lang)))
+    cost = _row(costs, lever)
+    if cost is not None and finite(_est(cost, cost_old)):
+        out.append(sentence(cost_key, lang, level=_level(res),
+                            cost=num(f"{k}.cost", _est(cost, cost_old), "yuan", lang),
+                            low=num(f"{k}.cost_low", cost["ci_low"], "yuan", lang),
+                            high=num(f"{k}.cost_high", cost["ci_high"], "yuan", lang)))
+    elif cost is not None:
+        out.append(sentence("f.cost_unknown", lang, reason=str(cost.get("note", "") or "")))
+    return out
+
+
+def _discharge_lever(inputs: BriefInputs, lever: str, lang: str) -> list[Para]:
+    res = inputs.discharge
+    name = term_label(lever, lang, result=res)
+    effects = res.to_dict()["effects"]
+    if lever not in effects:
+        return [sentence("f.not_identified", lang, lever=name, reason=res.not_identified.get(lever, ""))]
+    e = effects[lever]
+    k = f"discharge.{lever}"
+    out = [sentence("f.discharge_coef", lang, lever=name, level=_level(res),
+                    coef=num(f"{k}.coef", e["coef"], "coef", lang),
+                    low=num(f"{k}.ci_low", e["ci_low"], "coef", lang),
+                    high=num(f"{k}.ci_high", e["ci_high"], "coef", lang))]
+    return out + _plus(inputs.discharge_effects, inputs.discharge_costs, lever, k, name, inputs.pct, res, lang,
+                       effect_key="f.plus_returns", cost_key="f.cost_avoided", cost_old="cost_per_avoided_return")
+
+
+def _discharge_levers(result) -> list[str]:
+    """The outreach-type levers of the discharge model (door visits, follow-up contacts)."""
+    out = []
+    for lever in result.levers:
+        try:
+            from recruitstats.levers import get_lever
+
+            group = get_lever(_registry_key(result, lever)).group
+        except Exception:
+            group = lever
+        if group == "outreach":
+            out.append(lever)
+    return out
+
+
+def _beyond(lg, side: str) -> list[str]:
+    pts = lg.funnel_points()
+    return [str(d) for d in pts.loc[pts["flag"] == f"{side}_99.8", "district"]]
+
+
+def _league_paras(inputs: BriefInputs, lang: str) -> list[Para]:
+    lg = inputs.league
+    if lg is None:
+        return []
+    sep = "、" if lang == "zh" else ", "
+    out = [sentence("f.return_rate", lang, rate=num("league.pooled_rate", lg.pooled_rate, "pct2", lang),
+                    period=lg.period)]
+    above, below = _beyond(lg, "above"), _beyond(lg, "below")
+    if above:
+        out.append(sentence("f.outliers_above", lang, names=sep.join(above)))
+    if below:
+        out.append(sentence("f.outliers_below", lang, names=sep.join(below)))
+    if not above and not below:
+        out.append(sentence("f.no_outliers", lang))
+    return out
+
+
+def headline(inputs: BriefInputs, lang: str) -> Section:
+    """Sign-up levers (elasticity, +x%, cost) and early discharge (rates, outliers, levers, cost)."""
+    blocks: list = []
+    if inputs.synthetic:
+        blocks.append(Para((text("brief.synthetic_warning", lang),)))
+    signup = [p for lever in inputs.signup.levers for p in _signup_lever(inputs, lever, lang)]
+    blocks += [Para((text("sec.signup", lang),)), Bullets(tuple(signup))]
+    if inputs.discharge is not None:
+        items = _league_paras(inputs, lang)
+        items += [p for lv in _discharge_levers(inputs.discharge) for p in _discharge_lever(inputs, lv, lang)]
+        blocks += [Para((text("sec.discharge", lang),)), Bullets(tuple(items))]
+    return Section(text("sec.headline", lang), tuple(blocks))
+
+
+# --- scorecard ---------------------------------------------------------------------------
+
+def _indicator_kind(ind) -> str:
+    if ind.denominator == "quota":
+        return "multiple"
+    return "pct2" if (ind.target is not None and ind.target < 0.05) else "pct"
+
+
+def scorecard_section(inputs: BriefInputs, lang: str) -> Section | None:
+    """The scorecard of the latest cycle: one row per district, hidden cells marked."""
+    card = inputs.scorecard
+    if card is None:
+        return None
+    from recruitstats.report.suppression import SUPPRESSED_MARK, suppression_note
+
+    rows = card.rows
+    last = rows.sort_values(["year", "half"]).iloc[-1][["year", "half"]]
+    latest = rows[(rows["year"] == last["year"]) & (rows["half"] == last["half"])]
+    header = [text("col.district", lang)] + [_ind_header(i, lang) for i in card.scheme.indicators]
+    body = []
+    for _, r in latest.iterrows():
+        cells: list = [str(r["district"])]
+        for ind in card.scheme.indicators:
+            if ind.key in r["suppressed"]:
+                cells.append(SUPPRESSED_MARK)
+                continue
+            v = r[ind.key]
+            cell = num(f"scorecard.{r['district_key']}.{ind.key}", v, _indicator_kind(ind), lang) if finite(v) \
+                else text("na", lang)
+            met = r[f"met_{ind.key}"]
+            cells.append(cell if met is None else Para((cell, " ✓" if met else " ✗")))
+        body.append(tuple(cells))
+    cycle = f"{int(last['year'])}H{int(last['half'])}"
+    table = Table(text("tab.scorecard", lang, cycle=cycle), tuple(header), tuple(body),
+                  note=suppression_note(card.threshold, lang))
+    return Section(text("sec.scorecard", lang), (table,))
+
+
+def _ind_header(ind, lang: str) -> str:
+    if ind.direction == "none" or ind.target is None:
+        return ind.label(lang)
+    sign = "≥" if ind.direction == ">=" else "≤"
+    kind = _indicator_kind(ind)
+    target = f"{ind.target:g}×" if kind == "multiple" else f"{ind.target * 100:g}%"
+    return f"{ind.label(lang)} ({sign}{target})"
+
+
+# --- figures and league table -------------------------------------------------------------
+
+def figures_section(inputs: BriefInputs, lang: str, *, draw: bool = True) -> Section:
+    """Coefficient plot, funnel plot, rank plot and the league table."""
+    blocks: list = []
+    if draw:
+        blocks += _coef_figure(inputs, lang)
+    lg = inputs.league
+    if lg is not None:
+        if draw:
+            blocks += _league_figures(lg, inputs, lang)
+        blocks.append(_league_table(lg, inputs, lang))
+    return Section(text("sec.figures", lang), tuple(blocks))
+
+
+def _png(fig) -> bytes:
+    import matplotlib.pyplot as plt
+
+    from recruitstats.report.style import figure_png
+
+    try:
+        return figure_png(fig, dpi=150)
+    finally:
+        plt.close(fig)
+
+
+def _coef_figure(inputs: BriefInputs, lang: str) -> list:
+    from recruitstats.report.figures import coef_plot
+
+    results = {text("model.signup", lang): inputs.signup}
+    fig = coef_plot(results, lang=lang, synthetic=inputs.synthetic, title=text("coef_title.signup", lang))
+    out = [Figure(text("fig.coef", lang), _png(fig))]
+    if inputs.discharge is not None:
+        fig = coef_plot({text("model.discharge", lang): inputs.discharge}, lang=lang, synthetic=inputs.synthetic,
+                        title=text("coef_title.discharge", lang))
+        out.append(Figure(text("fig.coef_discharge", lang), _png(fig)))
+    return out
+
+
+def _league_figures(lg, inputs: BriefInputs, lang: str) -> list:
+    from recruitstats.report.figures import funnel_plot, rank_plot
+
+    fig = funnel_plot(lg.funnel_points(), limits=lg.funnel_curve(), pooled_rate=lg.pooled_rate, lang=lang,
+                      synthetic=inputs.synthetic)
+    out = [Figure(text("fig.funnel", lang), _png(fig))]
+    fig = rank_plot(lg.table, lang=lang, synthetic=inputs.synthetic)
+    return out + [Figure(text("fig.rank", lang), _png(fig))]
+
+
+def _league_table(lg, inputs: BriefInputs, lang: str) -> Table:
+    """District, rate, shrunken rate, rank and its interval; a hidden cell shows the mark."""
+    from recruitstats.report.suppression import SUPPRESSED_MARK, suppression_note
+
+    def cell(key: str, value, kind: str):
+        return num(key, value, kind, lang) if finite(value) else SUPPRESSED_MARK
+
+    header = tuple(text(k, lang) for k in ("col.district", "col.rate", "col.shrunk", "col.rank", "col.rank_ci"))
+    rows = []
+    for _, r in lg.table.iterrows():
+        key = f"league.{r['district_key']}"
+        ci = Para((cell(f"{key}.rank_low", r["rank_low"], "int"), "–", cell(f"{key}.rank_high", r["rank_high"], "int"))) \
+            if finite(r["rank_low"]) else SUPPRESSED_MARK
+        rows.append((str(r["district"]), cell(f"{key}.rate", r["rate"], "pct2"),
+                     cell(f"{key}.shrunken_rate", r["shrunken_rate"], "pct2"), cell(f"{key}.rank", r["rank"], "int"), ci))
+    return Table(text("tab.league", lang, period=lg.period), header, tuple(rows),
+                 note=suppression_note(inputs.threshold, lang))
+
+
+# --- limits, methods, provenance -------------------------------------------------------------
+
+def _models(inputs: BriefInputs) -> list[tuple[str, Any]]:
+    return [(m, r) for m, r in (("signup", inputs.signup), ("discharge", inputs.discharge)) if r is not None]
+
+
+def cannot_tell(inputs: BriefInputs, lang: str) -> Section:
+    """Few clusters, intervals that include zero, levers not identified, rankings, causality."""
+    items = []
+    for model, res in _models(inputs):
+        d = res.to_dict()
+        g = d.get("n_clusters")
+        if g is not None and g < 40:
+            items.append(sentence("c.few_clusters", lang, model=text(f"model.{model}", lang),
+                                  clusters=num(f"{model}.n_clusters", g, "int", lang),
+                                  df=num(f"{model}.df_t", g - 1, "int", lang)))
+        for lever, e in d["effects"].items():
+            if e["ci_low"] <= 0 <= e["ci_high"]:
+                items.append(sentence("c.wide", lang, model=text(f"model.{model}", lang),
+                                      lever=term_label(lever, lang, result=res)))
+        for lever, reason in d.get("not_identified", {}).items():
+            items.append(sentence("c.not_identified", lang, model=text(f"model.{model}", lang),
+                                  lever=term_label(lever, lang, result=res), reason=reason))
+    if inputs.league is not None:
+        items += [Para((line,)) for line in inputs.league.statements(lang)]
+    items.append(sentence("c.causal", lang))
+    return Section(text("sec.cannot_tell", lang), (Bullets(tuple(items)),))
+
+
+def methods(inputs: BriefInputs, lang: str) -> Section:
+    """Model, transforms, dropped rows, what "+x%" means, disclosure control."""
+    items = []
+    for model, res in _models(inputs):
+        d = res.to_dict()
+        items.append(sentence("m.model", lang, model=text(f"model.{model}", lang), outcome=d["outcome"],
+                              exposure=d["exposure"], inference=d["inference"],
+                              n_obs=num(f"{model}.n_obs", d["n_obs"], "count", lang),
+                              clusters=num(f"{model}.n_clusters", d["n_clusters"] or 0, "int", lang)))
+        for lever in res.levers:
+            items.append(sentence("m.transform", lang, lever=term_label(lever, lang, result=res),
+                                  transform=_transform(res, lever, lang)))
+    items.append(sentence("m.policy", lang, pct=f"{inputs.pct:g}", factor=f"{1 + inputs.pct / 100:g}"))
+    items.append(sentence("m.suppression", lang, threshold=inputs.threshold))
+    return Section(text("sec.methods", lang), (Bullets(tuple(items)),))
+
+
+def _transform(res, lever: str, lang: str) -> str:
+    try:
+        from recruitstats.levers import get_lever
+
+        return get_lever(_registry_key(res, lever)).transform_text(lang)
+    except Exception:
+        return str(res.transforms.get(lever, lever))
+
+
+def provenance(inputs: BriefInputs, lang: str) -> tuple[str, ...]:
+    """Input file hashes, package version, date and config."""
+    p = inputs.provenance
+    lines = [text("p.file", lang, name=n, sha=s) for n, s in p["files"]]
+    lines.append(text("p.version", lang, version=p["version"], date=p["date"]))
+    lines.append(text("p.config", lang, config=p["config"] or text("p.default_config", lang)))
+    return tuple(lines)
+

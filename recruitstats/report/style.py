@@ -1,0 +1,293 @@
+"""House style for everything the package draws or publishes: font, colours, texts.
+
+- Font: Noto Sans CJK SC (SIL Open Font License), shipped in the ``mplfonts``
+  wheel, registered with matplotlib's font manager and embedded in every PDF as
+  TrueType/CID (``pdf.fonttype = 42``), so Chinese never shows as tofu boxes and
+  a PDF reader can extract the text. The proprietary SimHei is never used.
+- Colours: the Okabe-Ito palette, distinguishable with the common colour-vision
+  deficiencies.
+- Texts: :func:`text` is the one catalogue of figure and brief strings in
+  Chinese (``zh``) and English (``en``). Numbers are formatted by the caller and
+  passed in as strings, so a number is formatted in exactly one place.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterator, Literal
+
+from recruitstats.errors import InputError
+
+__all__ = ["use_house_style", "house_style", "house_rc", "cjk_font_path", "FONT_FAMILY", "PALETTE",
+           "LANGS", "check_lang", "text", "figure_png", "Lang"]
+
+Lang = Literal["zh", "en"]
+LANGS: tuple[str, ...] = ("zh", "en")
+
+#: Family name of the embedded CJK font (it also covers Latin letters and digits).
+FONT_FAMILY = "Noto Sans CJK SC"
+_FONT_FILE = "NotoSansCJKsc-Regular.otf"
+
+#: Okabe & Ito (2008) colour-blind-safe palette, most contrasting first.
+PALETTE: tuple[str, ...] = ("#0072B2", "#D55E00", "#009E73", "#E69F00", "#56B4E9", "#CC79A7",
+                            "#F0E442", "#000000")
+#: Named roles, so figures agree on what a colour means.
+COLOURS = {"estimate": PALETTE[0], "alert": PALETTE[1], "good": PALETTE[2], "band": PALETTE[4],
+           "limit95": "#7F7F7F", "limit998": "#3F3F3F", "synthetic": PALETTE[1]}
+
+
+@lru_cache(maxsize=1)
+def cjk_font_path() -> Path:
+    """Path of the Noto Sans CJK SC font file shipped with the ``mplfonts`` package.
+
+    Raises
+    ------
+    RuntimeError
+        When ``mplfonts`` is not installed (it is a dependency of recruitstats).
+    """
+    try:
+        import mplfonts
+    except ImportError as exc:  # pragma: no cover - a broken install
+        raise RuntimeError("the mplfonts package (Noto Sans CJK SC) is missing; "
+                           "reinstall recruitstats: pip install recruitstats") from exc
+    path = Path(mplfonts.__file__).parent / "fonts" / _FONT_FILE
+    if not path.is_file():  # pragma: no cover - a broken install
+        raise RuntimeError(f"the font file {path} is missing; reinstall mplfonts")
+    return path
+
+
+@lru_cache(maxsize=1)
+def _register_font() -> str:
+    from matplotlib import font_manager
+
+    path = str(cjk_font_path())
+    if not any(f.fname == path for f in font_manager.fontManager.ttflist):
+        font_manager.fontManager.addfont(path)
+    return font_manager.FontProperties(fname=path).get_name()
+
+
+def house_rc() -> dict:
+    """The matplotlib settings of the house style (fonts registered first)."""
+    family = _register_font()
+    return {
+        "font.family": "sans-serif",
+        "font.sans-serif": [family, "DejaVu Sans"],
+        "axes.unicode_minus": False,  # a hyphen-minus renders in every font
+        "pdf.fonttype": 42, "ps.fonttype": 42,  # embed TrueType/CID, never Type 3
+        "svg.fonttype": "path",
+        "axes.prop_cycle": __import__("cycler").cycler(color=list(PALETTE)),
+        "axes.spines.top": False, "axes.spines.right": False,
+        "axes.grid": True, "grid.color": "#E5E5E5", "grid.linewidth": 0.6,
+        "axes.titlesize": 11, "axes.labelsize": 9.5, "xtick.labelsize": 8.5, "ytick.labelsize": 8.5,
+        "legend.fontsize": 8, "legend.frameon": False,
+        "figure.dpi": 100, "savefig.dpi": 200, "savefig.bbox": "tight",
+    }
+
+
+def use_house_style() -> None:
+    """Apply the house style to matplotlib globally (e.g. at the top of a notebook)."""
+    import matplotlib as mpl
+
+    mpl.rcParams.update(house_rc())
+
+
+@contextlib.contextmanager
+def house_style() -> Iterator[None]:
+    """The house style for the figures drawn inside the ``with`` block only."""
+    import matplotlib.pyplot as plt
+
+    with plt.rc_context(house_rc()):
+        yield
+
+
+def figure_png(fig, *, dpi: int = 200) -> bytes:
+    """A figure as PNG bytes, drawn in the house style."""
+    buf = io.BytesIO()
+    with house_style():
+        fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    return buf.getvalue()
+
+
+def check_lang(lang: str) -> str:
+    """``lang`` if it is ``"zh"`` or ``"en"``; an :class:`InputError` otherwise."""
+    if lang not in LANGS:
+        raise InputError(f"language must be one of {', '.join(LANGS)}, not {lang!r}")
+    return lang
+
+
+def text(key: str, lang: str, /, **values: object) -> str:
+    """The catalogue string ``key`` in ``lang``, with ``{placeholders}`` filled from ``values``.
+
+    Values are inserted as given: format numbers before passing them.
+    """
+    check_lang(lang)
+    try:
+        template = TEXTS[key][lang]
+    except KeyError:
+        raise KeyError(f"no {lang} text for {key!r} in the catalogue") from None
+    return template.format(**values) if values else template
+
+
+def _t(zh: str, en: str) -> dict[str, str]:
+    return {"zh": zh, "en": en}
+
+
+#: The catalogue: key -> {"zh": ..., "en": ...}. Figures first, then the brief.
+TEXTS: dict[str, dict[str, str]] = {
+    # --- figures ---------------------------------------------------------------
+    "synthetic_footnote": _t("模拟数据：由 recruitstats.simulate 生成，并非真实记录",
+                             "SYNTHETIC DATA - generated by recruitstats.simulate, not real records"),
+    "estimate": _t("估计值", "estimate"),
+    "not_identified": _t("无法识别", "not identified"),
+    "coef_legend": _t("{name}（{level}% 置信区间）", "{name} ({level}% CI)"),
+    "truth": _t("真实值（模拟）", "true value (simulation)"),
+    "coef_xlabel": _t("系数（连接尺度）", "coefficient (link scale)"),
+    "coef_xlabel.signup": _t("系数（对数化杠杆即为弹性）", "coefficient (elasticity for logged levers)"),
+    "coef_xlabel.discharge": _t("系数（对数退兵率）", "coefficient (log return rate)"),
+    "coef_xlabel.cox": _t("对数风险比", "log hazard ratio"),
+    "coef_title": _t("估计效应", "Estimated effects"),
+    "coef_title.signup": _t("报名模型：各杠杆的效应", "Sign-up model: lever effects"),
+    "coef_title.discharge": _t("退兵模型：各杠杆的效应", "Early-discharge model: lever effects"),
+    "interval": _t("{level}% 区间", "{level}% interval"),
+    "predicted": _t("预测值", "predicted"),
+    "current_fitted": _t("现有水平（拟合值）", "current (fitted)"),
+    "dose_xlabel": _t("{lever}：相对现有水平的变化（%）", "{lever}: change from current level (%)"),
+    "dose_title": _t("剂量-反应：{lever}", "Dose-response: {lever}"),
+    "outcome_per_cycle": _t("每批次结果", "outcome per cycle"),
+    "outcome_per_cycle.signup": _t("每批次报名人数", "applicants per cycle"),
+    "outcome_per_cycle.discharge": _t("每批次退兵人数", "recruits returned per cycle"),
+    "funnel_inside": _t("区县（控制限内）", "district (within limits)"),
+    "funnel_outside": _t("区县（超出 99.8% 控制限）", "district (beyond 99.8% limits)"),
+    "limit95": _t("95% 控制限", "95% control limits"),
+    "limit998": _t("99.8% 控制限", "99.8% control limits"),
+    "overall_rate": _t("总体水平", "overall rate"),
+    "funnel_xlabel": _t("批准入伍人数（各批次合计）", "recruits enlisted (all cycles)"),
+    "funnel_ylabel": _t("退兵率（%）", "return rate (%)"),
+    "funnel_title": _t("退兵率漏斗图", "Funnel plot of return rates"),
+    "rank_xlabel": _t("排名（1 = 最好）及 95% 区间", "rank (1 = best) with 95% interval"),
+    "rank_title": _t("区县排名及其不确定性", "District ranks and their uncertainty"),
+    "km_xlabel": _t("入伍后天数", "days since enlistment"),
+    "km_ylabel.returned": _t("累计退兵比例", "share returned"),
+    "km_ylabel.serving": _t("仍在服役比例", "share still serving"),
+    "km_bands": _t("{level}% 逐点区间（Greenwood，log-log）", "{level}% pointwise bands (Greenwood, log-log)"),
+    "km_title.returned": _t("Kaplan-Meier：累计退兵比例", "Kaplan-Meier: cumulative share returned"),
+    "km_title.serving": _t("Kaplan-Meier：仍在服役比例", "Kaplan-Meier: share still serving"),
+    "all_recruits": _t("全部新兵", "all recruits"),
+    "hr_xlabel": _t("退兵风险比（{level}% 区间，对数尺度）", "hazard ratio of return ({level}% interval, log scale)"),
+    "hr_title": _t("早期退兵的风险比", "Hazard ratios of early discharge"),
+    "term.door_visit": _t("入户动员", "door visit"),
+    "term.followup_contact": _t("新兵回访", "follow-up contact"),
+    "term.counselor_contact": _t("辅导员动员", "counsellor contact"),
+    "term.exemplar_talk": _t("参加榜样宣讲", "exemplar talk"),
+    "term.pretrain_score": _t("役前训练成绩", "pre-training score"),
+    "term.age": _t("年龄", "age"),
+    "term.college_status[student]": _t("在校大学生", "college student"),
+    "term.college_status[graduate]": _t("大学毕业生", "college graduate"),
+    "term.unemployment_rate": _t("城镇调查失业率", "unemployment rate"),
+    # --- the brief -------------------------------------------------------------
+    "brief.title": _t("征兵工作政策简报", "Recruitment policy brief"),
+    "brief.title_synthetic": _t("（模拟数据）", " (SYNTHETIC DATA, 模拟数据)"),
+    "brief.coverage": _t("数据范围：{districts} 个区县，{first}至{last}共 {cycles} 个征集批次。",
+                         "Data: {districts} districts, {cycles} call-up cycles from {first} to {last}."),
+    "brief.synthetic_warning": _t("本简报所用数据为模拟数据，不描述任何真实区县、单位或个人，不得作为事实引用。",
+                                  "The data in this brief are synthetic: they describe no real district, office "
+                                  "or person and must not be cited as facts."),
+    "sec.headline": _t("主要发现", "Headline findings"),
+    "sec.signup": _t("报名：各项措施的效果与成本", "Sign-ups: what each lever does and costs"),
+    "sec.discharge": _t("退兵：区县差异与措施效果", "Early discharge: districts and levers"),
+    "sec.scorecard": _t("“五率”记分卡", "The 五率 scorecard"),
+    "sec.figures": _t("关键图表", "Key figures"),
+    "sec.league": _t("区县排名（含区间）", "District league table with rank intervals"),
+    "sec.cannot_tell": _t("数据无法回答的问题", "What the data cannot tell"),
+    "sec.methods": _t("方法与数据说明", "Method and data notes"),
+    "sec.provenance": _t("数据来源与版本", "Provenance"),
+    "f.elasticity": _t("{lever}：弹性 {coef}（{level}% 置信区间 {low} 至 {high}）：该投入增加 1%，报名人数约变化 {coef}%。",
+                       "{lever}: elasticity {coef} ({level}% CI {low} to {high}): 1% more of it goes with "
+                       "about {coef}% more applicants."),
+    "f.coef_log1p": _t("{lever}：系数 {coef}（{level}% 置信区间 {low} 至 {high}；按 log(1+每百人数量) 计），"
+                       "在现有水平下的弹性约为 {elasticity}。",
+                       "{lever}: coefficient {coef} ({level}% CI {low} to {high}; on log(1 + amount per 100)), "
+                       "an elasticity of about {elasticity} at current levels."),
+    "f.not_identified": _t("{lever}：数据无法识别其效应（{reason}）。",
+                           "{lever}: its effect cannot be identified from these data ({reason})."),
+    "f.plus_applicants": _t("{lever}增加 {pct}%：每批次预计多 {add} 名报名者（{level}% 区间 {low} 至 {high}）。",
+                            "+{pct}% {lever}: {add} more applicants per cycle ({level}% interval {low} to {high})."),
+    "f.cost_applicant": _t("每增加一名报名者的成本约 {cost} 元（{level}% 区间 {low} 至 {high} 元）。",
+                           "Cost per additional applicant: about {cost} yuan ({level}% interval {low} to {high} yuan)."),
+    "f.cost_unknown": _t("成本无法计算：{reason}。", "Cost not computed: {reason}."),
+    "f.return_rate": _t("{period}，全部区县合计退兵率为 {rate}。",
+                        "In {period}, {rate} of all recruits returned (all districts together)."),
+    "f.outliers_above": _t("退兵率高于 99.8% 控制限（超出随机波动）的区县：{names}。",
+                           "Districts whose return rate lies above the 99.8% control limit (beyond chance): {names}."),
+    "f.outliers_below": _t("退兵率低于 99.8% 控制限的区县：{names}。",
+                           "Districts whose return rate lies below the 99.8% control limit: {names}."),
+    "f.outliers": _t("超出 99.8% 控制限的区县：{names}。", "Districts beyond the 99.8% control limits: {names}."),
+    "f.no_outliers": _t("没有区县超出 99.8% 控制限：各区县退兵率之差均在随机波动范围内。",
+                        "No district lies beyond the 99.8% control limits: the differences between districts are "
+                        "within what chance alone produces."),
+    "f.plus_returns": _t("{lever}增加 {pct}%：每批次退兵人数预计变化 {add}（{level}% 区间 {low} 至 {high}）。",
+                         "+{pct}% {lever}: returns per cycle change by {add} ({level}% interval {low} to {high})."),
+    "f.cost_avoided": _t("每减少一名退兵的成本约 {cost} 元（{level}% 区间 {low} 至 {high} 元）。",
+                         "Cost per avoided return: about {cost} yuan ({level}% interval {low} to {high} yuan)."),
+    "unbounded": _t("无上限", "unbounded"),
+    "c.few_clusters": _t("只有 {clusters} 个区县（聚类）：标准误采用刀切法（CRV3）并以 t({df}) 分布推断，区间较宽，结论应谨慎。",
+                         "Only {clusters} districts (clusters): errors use the CRV3 jackknife with t({df}) critical "
+                         "values; intervals are wide and conclusions tentative."),
+    "c.wide": _t("{model}中{lever}的区间包含零：数据无法确定其效应的方向。",
+                 "{model}, {lever}: the interval includes zero, so the data cannot tell the direction of its effect."),
+    "c.not_identified": _t("{model}中{lever}无法识别：{reason}。", "{model}, {lever}: not identified ({reason})."),
+    "c.ranks": _t("区县排名的区间大多相互重叠，“全市第一”之类的排名说法得不到数据支持。",
+                  "Most rank intervals overlap: claims such as \"first in the city\" are not supported by the data."),
+    "c.causal": _t("估计来自区县和批次固定效应模型，反映的是同一区县内投入变化与结果变化的关联；未观测到的同期变化可能造成偏误。",
+                   "Estimates come from district and cycle fixed-effects models: they compare changes within a "
+                   "district over time; unobserved changes at the same time can bias them."),
+    "model.signup": _t("报名模型", "Sign-up model"),
+    "model.discharge": _t("退兵模型", "Discharge model"),
+    "m.model": _t("{model}：{outcome} 以 {exposure} 为暴露量的泊松拟似然模型，含区县与批次固定效应；{n_obs} 个观测，{clusters} 个聚类；推断：{inference}。",
+                  "{model}: Poisson quasi-likelihood of {outcome} with exposure {exposure}, district and cycle "
+                  "fixed effects; {n_obs} observations, {clusters} clusters; inference: {inference}."),
+    "m.transform": _t("{lever}：{transform}", "{lever}: {transform}"),
+    "m.dropped": _t("{model}剔除：{what} {n}。", "{model} dropped: {what} {n}."),
+    "m.policy": _t("“增加 {pct}%”指各区县各批次的原始投入乘以 {factor}，结果为模型自身的预测（每批次、全部区县合计）。",
+                   "\"+{pct}%\" multiplies each district's raw amount in every cycle by {factor}; results are the "
+                   "model's own predictions per cycle, summed over districts."),
+    "m.suppression": _t("公开表格中少于 {threshold} 人的数字，以及可据以推算出这些数字的比率和合计，均已隐去。",
+                        "Published tables hide counts of fewer than {threshold} people and any rate or total from "
+                        "which such a count could be worked out."),
+    "p.file": _t("输入文件 {name}：SHA-256 {sha}", "Input file {name}: SHA-256 {sha}"),
+    "p.version": _t("recruitstats 版本 {version}；生成日期 {date}", "recruitstats {version}; built {date}"),
+    "p.config": _t("配置：{config}", "Configuration: {config}"),
+    "p.default_config": _t("默认配置", "defaults"),
+    "fig.coef": _t("图：报名模型各杠杆的效应及其置信区间", "Figure: lever effects in the sign-up model, with intervals"),
+    "fig.funnel": _t("图：各区县退兵率漏斗图（控制限）", "Figure: funnel plot of district return rates (control limits)"),
+    "fig.rank": _t("图：区县退兵率排名及其区间", "Figure: district ranks of the return rate with intervals"),
+    "tab.scorecard": _t("表：{cycle} 批次“五率”记分卡（✓ 达标，✗ 未达标）",
+                        "Table: the 五率 scorecard of cycle {cycle} (✓ target met, ✗ not met)"),
+    "fig.coef_discharge": _t("图：退兵模型各杠杆的效应及其置信区间",
+                             "Figure: lever effects in the early-discharge model, with intervals"),
+    "f.discharge_coef": _t("{lever}对退兵率的系数 {coef}（{level}% 置信区间 {low} 至 {high}；负值表示退兵减少）。",
+                           "{lever}: coefficient on the return rate {coef} ({level}% CI {low} to {high}; negative "
+                           "means fewer returns)."),
+    "col.district": _t("区县", "District"),
+    "col.rate": _t("退兵率", "Return rate"),
+    "col.shrunk": _t("收缩估计", "Shrunken rate"),
+    "col.rank": _t("排名", "Rank"),
+    "col.rank_ci": _t("排名 95% 区间", "95% rank interval"),
+    "tab.league": _t("表：{period} 区县退兵率排名（1 = 退兵率最低，含 95% 区间）",
+                     "Table: district league table of return rates, {period} (1 = lowest, with 95% intervals)"),
+    "tab.levers": _t("表：各项措施增加 {pct}% 的效果与成本", "Table: effect and cost of +{pct}% of each lever"),
+    "col.lever": _t("措施", "Lever"),
+    "col.estimate": _t("估计值", "Estimate"),
+    "col.interval": _t("{level}% 区间", "{level}% interval"),
+    "col.add_applicants": _t("每批次新增报名", "Extra applicants per cycle"),
+    "col.cost_applicant": _t("每名新增报名者成本（元）", "Yuan per extra applicant"),
+    "sheet.scorecard": _t("五率记分卡", "Scorecard"),
+    "sheet.funnel": _t("征集漏斗", "Funnel"),
+    "sheet.league": _t("退兵率排名", "League table"),
+    "yes": _t("是", "yes"),
+    "no": _t("否", "no"),
+    "na": _t("—", "—"),
+}
