@@ -1,6 +1,7 @@
 """Planning: power of a planned evaluation, publicity carry-over and saturation,
 scenarios for next cycle and budget allocation, all built on fitted results."""
 
+from recruitstats.planning.adstock import AdstockResult, fit_adstock, geometric_adstock, hill
 from recruitstats.planning.power import PowerResult, power, power_panel
 
-__all__ = ["PowerResult", "power", "power_panel"]
+__all__ = ["AdstockResult", "fit_adstock", "geometric_adstock", "hill", "PowerResult", "power", "power_panel"]
