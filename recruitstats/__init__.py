@@ -31,11 +31,15 @@ from recruitstats.models.survival import discharge_durations
 from recruitstats.models.kaplan_meier import kaplan_meier
 from recruitstats.models.cox import fit_cause_specific, fit_cox, ph_check
 from recruitstats.models.piecewise import collapse_to_cells, fit_piecewise
+from recruitstats.models.did import (
+    bacon_decomposition, event_study, fit_staggered, fit_twfe, reform_cohorts, twfe_weights,
+)
 from recruitstats.policy import cost_per_applicant, effect_of_increase, elasticities, scenario
 from recruitstats.report.tables import compare_table, format_compare_table, format_regression_table, regression_table
 from recruitstats.report.figures import coef_plot, dose_response
 from recruitstats.report.suppression import suppress_small_counts
 from recruitstats.report.survival_figures import plot_hazard_ratios, plot_km
+from recruitstats.report.event_study import plot_event_study, plot_twfe_weights
 from recruitstats.pipeline import data_files, run_notebooks
 
 __all__ = [
@@ -46,6 +50,8 @@ __all__ = [
     "RateFit", "fit_rate", "RateModelResult", "fit_discharge", "fit_signup",
     "discharge_durations", "fit_cause_specific", "fit_cox", "kaplan_meier", "ph_check",
     "collapse_to_cells", "fit_piecewise",
+    "bacon_decomposition", "event_study", "fit_staggered", "fit_twfe", "reform_cohorts", "twfe_weights",
+    "plot_event_study", "plot_twfe_weights",
     "cost_per_applicant", "effect_of_increase", "elasticities", "scenario",
     "compare_table", "format_compare_table", "format_regression_table", "regression_table",
     "coef_plot", "dose_response", "suppress_small_counts", "plot_hazard_ratios", "plot_km",

@@ -125,7 +125,17 @@ def _check_design(dp: DidPanel, control: str) -> None:
                                   "no comparison group", column="cohort")])
 
 
-def _moderndid(dp: DidPanel, *, control, method, anticipation, base_period) -> tuple[Any, dict, list[str]]:
+def _small_cohorts(dp: DidPanel, n_covariates: int) -> list[str]:
+    sizes = dp.frame.drop_duplicates("unit")["group"].value_counts().sort_index()
+    small = [dp.label(g) for g, n in sizes.items() if g > 0 and n < 5 + n_covariates]
+    if not small:
+        return []
+    return [f"cohort(s) {', '.join(small)} have fewer than {5 + n_covariates} districts: their group-time effects "
+            "rest on very few districts and their errors are understated; read the aggregations and the event "
+            "study near the reform (min_e, max_e) rather than single cells"]
+
+
+def _moderndid(dp: DidPanel, *, control, method, anticipation, base_period, window) -> tuple[Any, dict, list[str]]:
     """Group-time effects and the four aggregations from moderndid, its warnings recorded."""
     import moderndid as md
 
@@ -136,8 +146,11 @@ def _moderndid(dp: DidPanel, *, control, method, anticipation, base_period) -> t
         mp = md.att_gt(data=data, yname="y", tname="period", idname="unit", gname="group", xformla=xformla,
                        est_method=method, control_group=_CONTROL[control], anticipation=anticipation,
                        base_period=base_period, boot=False, cband=False)
-        aggs = {kind: md.aggte(mp, type=kind, boot=False, cband=False) for kind in AGGREGATIONS}
-    notes = sorted({str(w.message) for w in caught if "bootstrap" not in str(w.message).lower()})
+        aggs = {kind: md.aggte(mp, type=kind, boot=False, cband=False, **(window if kind == "dynamic" else {}))
+                for kind in AGGREGATIONS}
+    # moderndid's notes on small groups and its own pre-test are replaced by ours
+    skip = ("bootstrap", "small groups", "pre-test")
+    notes = sorted({str(w.message) for w in caught if not any(k in str(w.message).lower() for k in skip)})
     return mp, aggs, notes
 
 
@@ -165,6 +178,19 @@ def _columns(dp: DidPanel, mp, aggs) -> tuple[list[str], list[float], list[np.nd
     return names, est, psi
 
 
+def _window(min_e, max_e) -> dict[str, int]:
+    out = {}
+    for name, value in (("min_e", min_e), ("max_e", max_e)):
+        if value is not None:
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise InputError([Problem(f"{name} must be a whole number of cycles or None, got {value!r}",
+                                          column=name)])
+            out[name] = value
+    if min_e is not None and max_e is not None and min_e > max_e:
+        raise InputError([Problem(f"min_e ({min_e}) is above max_e ({max_e})", column="min_e")])
+    return out
+
+
 def fit_staggered(
     panel: pd.DataFrame,
     *,
@@ -178,6 +204,8 @@ def fit_staggered(
     anticipation: int = 0,
     base_period: Literal["varying", "universal"] = "varying",
     cluster: str | None = None,
+    min_e: int | None = None,
+    max_e: int | None = None,
     level: float = 0.95,
     reps: int = 999,
 ) -> StaggeredResult:
@@ -200,6 +228,8 @@ def fit_staggered(
     base_period : ``"varying"`` (pre-reform effects are cycle-on-cycle changes, R's default) or
         ``"universal"`` (all relative to the cycle before the reform).
     cluster : cluster column (default: the district); districts must be nested in it.
+    min_e, max_e : event-time window of the event study (and so of ``ATT:dynamic``, the mean of
+        its effects from 0 to ``max_e``); None keeps every event time.
     level : level of the uniform bands.
     reps : multiplier-bootstrap draws for the uniform bands.
 
@@ -213,7 +243,7 @@ def fit_staggered(
     _check_design(dp, control)
     try:
         mp, aggs, notes = _moderndid(dp, control=control, method=method, anticipation=anticipation,
-                                     base_period=base_period)
+                                     base_period=base_period, window=_window(min_e, max_e))
     except (ValueError, np.linalg.LinAlgError) as exc:
         raise InputError([Problem(f"the group-time effects cannot be estimated: {exc}",
                                   expected="more districts per cohort, fewer covariates")]) from None
@@ -229,14 +259,14 @@ def fit_staggered(
         crit[part] = uniform_critical_value(psi_m[:, cols], clusters, se[cols], level=level, reps=reps,
                                             seed=int(seed))
     options = {"control": control, "method": method, "covariates": list(covariates), "anticipation": anticipation,
-               "base_period": base_period, "cluster": dp.cluster, "level": level, "reps": reps, "seed": int(seed),
+               "base_period": base_period, "min_e": min_e, "max_e": max_e, "cluster": dp.cluster, "level": level, "reps": reps, "seed": int(seed),
                "cohort": cohort or f"reform_cohorts(min_rise={min_rise})"}
     inference = (f"analytic from influence functions, clustered by {dp.cluster} ({dp.n_clusters} clusters); "
                  f"uniform {level:.0%} bands from a multiplier bootstrap ({reps} Rademacher draws, seed {seed})")
     tables = _tables(dp, mp, params, cov, crit)
     return StaggeredResult(params=params, cov=cov, att_gt=tables[0], event_study=tables[1], critical_values=crit,
                            did=dp, options=options, inference=inference,
-                           warnings=tuple(dp.warnings) + tuple(notes))
+                           warnings=tuple(dp.warnings) + tuple(_small_cohorts(dp, len(covariates))) + tuple(notes))
 
 
 def _tables(dp: DidPanel, mp, params: pd.Series, cov: pd.DataFrame, crit: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
