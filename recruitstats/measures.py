@@ -6,12 +6,11 @@ new frames; they never modify their input.
 
 from __future__ import annotations
 
-from typing import Literal
-
 import numpy as np
 import pandas as pd
 
 from recruitstats.errors import InputError, Problem
+from recruitstats.levers import DEFAULT_LEVERS, LEVERS as REGISTRY, lever_names
 from recruitstats.schema import DERIVED_RATES
 
 __all__ = [
@@ -29,16 +28,15 @@ __all__ = [
 FUNNEL_STAGES: tuple[str, ...] = (
     "applicants", "medical_examined", "medical_passed", "political_passed", "enlisted", "returned")
 
-PublicityMeasure = Literal["spend", "brochures", "sms", "online_posts", "posters"]
-StipendMeasure = Literal["relative_wage", "real_yuan", "yuan"]
-OutreachMeasure = Literal["door_visits", "counselors_trained", "exemplar_talks", "followup_contacts"]
+#: The three default levers, and the transform each takes (from the lever registry).
+LEVERS: tuple[str, ...] = DEFAULT_LEVERS
+LEVER_TRANSFORMS: dict[str, str] = {name: REGISTRY[name].transform_text("en") for name in DEFAULT_LEVERS}
 
-#: The three levers and the transform each takes by default (SCHEMA.md, "Default model").
-LEVERS: tuple[str, ...] = ("publicity", "stipend", "outreach")
-LEVER_TRANSFORMS: dict[str, str] = {
-    "publicity": "log(publicity_spend / eligible_youth)  (yuan per eligible youth)",
-    "stipend": "log(family_allowance / avg_wage)  (allowance relative to the local wage)",
-    "outreach": "log(1 + 100 * door_visits / eligible_youth)  (visits per 100 eligible youth)",
+#: Measure names of :func:`lever_values` -> lever registry entries.
+_MEASURES: dict[str, dict[str, str]] = {
+    "publicity": {"spend": "publicity", **{m: m for m in lever_names("publicity") if m != "publicity"}},
+    "stipend": {"relative_wage": "stipend", "yuan": "stipend_yuan"},
+    "outreach": {"door_visits": "outreach", **{m: m for m in lever_names("outreach") if m != "outreach"}},
 }
 
 
@@ -97,80 +95,27 @@ def funnel(panel: pd.DataFrame, *, by: str | list[str] | None = None) -> pd.Data
     return long
 
 
-def _need(panel: pd.DataFrame, cols: list[str], lever: str) -> None:
-    missing = [c for c in cols if c not in panel]
-    if missing:
-        raise InputError([Problem(f"the {lever} lever needs column(s) {', '.join(missing)}",
-                                  column=", ".join(missing))])
-
-
-def _safe_log(x: pd.Series, lever: str, what: str) -> pd.Series:
-    bad = x.notna() & (x <= 0)
-    if bad.any():
-        raise InputError([Problem(
-            f"the {lever} lever takes log({what}), which is zero or negative in {int(bad.sum())} row(s); "
-            "drop those rows or choose another transform", column=what)])
-    return np.log(x)
-
-
 def lever_values(
     panel: pd.DataFrame,
     *,
-    publicity: PublicityMeasure | None = "spend",
-    stipend: StipendMeasure | None = "relative_wage",
-    outreach: OutreachMeasure | None = "door_visits",
-    price_index: pd.Series | None = None,
+    publicity: str | None = "spend",
+    stipend: str | None = "relative_wage",
+    outreach: str | None = "door_visits",
 ) -> pd.DataFrame:
-    """The lever regressors for each panel row.
+    """The three lever regressors for each panel row, named ``publicity``, ``stipend``, ``outreach``.
 
     Defaults follow SCHEMA.md: ``publicity = log(publicity_spend / eligible_youth)``,
     ``stipend = log(family_allowance / avg_wage)``,
-    ``outreach = log(1 + 100 * door_visits / eligible_youth)``.
-
-    Parameters
-    ----------
-    panel : canonical panel.
-    publicity : ``"spend"`` (yuan per eligible youth, logged) or a channel
-        (``"brochures"``, ``"sms"``, ``"online_posts"``, ``"posters"``) as
-        ``log(1 + 100 * channel / eligible_youth)``; None leaves the lever out.
-    stipend : ``"relative_wage"`` (allowance / local wage, logged), ``"yuan"``
-        (log allowance in nominal yuan) or ``"real_yuan"`` (log allowance deflated by
-        ``price_index``, one value per row, base = 1); None leaves it out.
-    outreach : ``"door_visits"``, ``"counselors_trained"``, ``"exemplar_talks"`` or
-        ``"followup_contacts"``, as ``log(1 + 100 * count / eligible_youth)``; None leaves it out.
-
-    Returns
-    -------
-    DataFrame with one column per lever kept, named ``publicity``, ``stipend``, ``outreach``.
+    ``outreach = log(1 + 100 * door_visits / eligible_youth)``. Another measure of a
+    lever (``publicity="sms"``, ``stipend="yuan"``, ``outreach="exemplar_talks"``)
+    takes that registry entry's transform (:mod:`recruitstats.levers`); None leaves
+    the lever out.
     """
     out = pd.DataFrame(index=panel.index)
-    num = lambda c: pd.to_numeric(panel[c], errors="coerce").astype(float)  # noqa: E731
-    if publicity is not None:
-        if publicity == "spend":
-            _need(panel, ["publicity_spend", "eligible_youth"], "publicity")
-            out["publicity"] = _safe_log(num("publicity_spend") / num("eligible_youth"), "publicity",
-                                         "publicity_spend / eligible_youth")
-        else:
-            _need(panel, [publicity, "eligible_youth"], "publicity")
-            out["publicity"] = np.log1p(100 * num(publicity) / num("eligible_youth"))
-    if stipend is not None:
-        _need(panel, ["family_allowance"], "stipend")
-        if stipend == "relative_wage":
-            _need(panel, ["avg_wage"], "stipend")
-            out["stipend"] = _safe_log(num("family_allowance") / num("avg_wage"), "stipend",
-                                       "family_allowance / avg_wage")
-        elif stipend == "real_yuan":
-            if price_index is None:
-                raise InputError("stipend='real_yuan' needs a price_index (one value per row, base year = 1)")
-            index = (price_index.reindex(panel.index) if isinstance(price_index, pd.Series)
-                     else pd.Series(np.asarray(price_index, float), index=panel.index))
-            out["stipend"] = _safe_log(num("family_allowance") / index.astype(float), "stipend",
-                                       "real family_allowance")
-        elif stipend == "yuan":
-            out["stipend"] = _safe_log(num("family_allowance"), "stipend", "family_allowance")
-        else:
-            raise InputError(f"unknown stipend measure {stipend!r}")
-    if outreach is not None:
-        _need(panel, [outreach, "eligible_youth"], "outreach")
-        out["outreach"] = np.log1p(100 * num(outreach) / num("eligible_youth"))
+    for group, measure in (("publicity", publicity), ("stipend", stipend), ("outreach", outreach)):
+        if measure is None:
+            continue
+        if measure not in _MEASURES[group]:
+            raise InputError(f"unknown {group} measure {measure!r}; choose from {', '.join(_MEASURES[group])}")
+        out[group] = REGISTRY[_MEASURES[group][measure]].values(panel).to_numpy(float)
     return out

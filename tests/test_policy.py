@@ -73,16 +73,22 @@ def test_effect_of_increase_by_hand(result, panel):
 
 def test_elasticities_match_finite_differences(result):
     el = elasticities(result)
-    assert el.loc["publicity", "elasticity"] == result.params["publicity"]
+    assert el.loc["publicity", "estimate"] == pytest.approx(result.params["publicity"], rel=1e-12)
     h = 1e-6
     for lever in ("publicity", "stipend", "outreach"):
         s = scenario(result, changes={lever: 1 + h})
         numeric = np.log(s["predicted"] / s["baseline"]) / np.log1p(h)
-        assert el.loc[lever, "elasticity"] == pytest.approx(numeric, rel=1e-4)
+        assert el.loc[lever, "estimate"] == pytest.approx(numeric, rel=1e-4)
     # outreach elasticity is below its coefficient (the log(1 + v) transform) and scaled SE
-    ratio = el.loc["outreach", "elasticity"] / result.params["outreach"]
+    ratio = el.loc["outreach", "estimate"] / result.params["outreach"]
     assert 0 < ratio < 1
-    assert el.loc["outreach", "se"] == pytest.approx(result.se["outreach"] * ratio)
+    # a logged lever's elasticity is its coefficient, with the coefficient's SE (the fixed
+    # effects keep the fitted total, so the weights do not move); the log(1 + v) lever's SE
+    # also carries the weights' uncertainty: checked against simulation of the coefficients
+    assert el.loc["publicity", "se"] == pytest.approx(result.se["publicity"], rel=1e-9)
+    sim = elasticities(result, method="simulation", reps=20000, seed=2)
+    assert el.loc["outreach", "se"] == pytest.approx(sim.loc["outreach", "se"], rel=0.05)
+    assert el.attrs["averaging"].startswith("weighted by the fitted outcome")
 
 
 def test_delta_method_and_simulation_agree(result):
@@ -128,7 +134,7 @@ def test_cost_per_applicant_by_hand():
     two = cost_per_applicant(res, p, allowance_years=2)
     assert two.loc["stipend", "extra_cost"] == pytest.approx(2 * stip)
     assert np.isnan(two.loc["outreach", "extra_cost"])
-    assert "cost_per_visit" in two.loc["outreach", "note"]
+    assert "unit cost" in two.loc["outreach", "note"]
 
 
 def test_cost_interval_unbounded_when_effect_may_be_zero():

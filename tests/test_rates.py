@@ -220,7 +220,8 @@ def test_synthetic_flag(panel):
 @pytest.mark.parametrize("kwargs, text", [
     ({"levers": ["advertising"]}, "unknown lever"),
     ({"controls": ["college_students"]}, "college_students"),
-    ({"publicity": "billboards"}, "unknown publicity measure"),
+    ({"levers": ["publicity", "billboards"]}, "unknown lever.*billboards"),
+    ({"vcov": "sandwich"}, "vcov"),
     ({"family": "gamma"}, "family"),
 ])
 def test_bad_options_raise_input_error(panel, kwargs, text):
