@@ -1,11 +1,24 @@
-"""Rerun everything with one command: execute the notebooks on a data folder, write ``reports/``.
+"""Rerun everything with one command: execute the notebooks on the data, write ``reports/``.
 
-Each notebook has a cell tagged ``parameters`` (``DATA_DIR = "../data/sample"``);
-the run inserts a cell after it that points ``DATA_DIR`` at the data given, runs
-the notebook top to bottom in the ``notebooks/`` folder, and writes the executed
-notebook and its HTML export. Outputs are first written to a temporary folder
-beside the destination and moved into place only when every notebook has run,
-so a failed run never leaves half a report.
+``recruitstats run --data PATH... --out DIR`` reads every data path given (ingest
+stores, data folders, panel files, recruit-record files), combines them into one
+canonical panel and one set of recruit records (refusing a district and cycle
+given twice), and checks once what each analysis needs
+(:func:`recruitstats.requirements.assess`). Each notebook in ``notebooks/`` (in
+name order) then runs in a temporary folder with ``DATA_DIR = "data"`` (the
+combined tables as parquet), ``CONFIG`` (the project configuration file or None)
+and ``LANG`` (the report language) injected after its ``parameters`` cell:
+
+- a notebook whose ``metadata.recruitstats.needs`` lists an analysis the data
+  cannot support is not executed; its report says why in a sentence;
+- a cell tagged ``needs:<analysis>`` is replaced by that sentence when the
+  analysis cannot run; a cell tagged ``synthetic-only`` is dropped for real data;
+- a notebook that fails anyway is reported as skipped with the error's last line.
+
+Every reason is printed, written to ``run.log`` and to ``run.json``'s ``skipped``
+list. Reports are HTML without code cells and without any script or link to the
+internet (offices read them on offline intranets). Outputs are written to a
+temporary folder beside the destination and moved into place at the end.
 """
 
 from __future__ import annotations
@@ -15,14 +28,20 @@ import json
 import os
 import re
 import shutil
+import subprocess
+import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
+
+import pandas as pd
 
 from recruitstats import __version__
-from recruitstats.errors import InputError
+from recruitstats.errors import InputError, Problem
 
-__all__ = ["DataFiles", "data_files", "run_notebooks", "NotebookFailed"]
+__all__ = ["DataFiles", "data_files", "combine_data", "CombinedData", "run_notebooks", "NotebookFailed",
+           "export_html", "RunResult"]
 
 _TABLE_SUFFIXES = (".parquet", ".csv", ".xlsx")
 
@@ -67,6 +86,220 @@ class NotebookFailed(RuntimeError):
     """A notebook raised an error while running; the message names the notebook and the cell."""
 
 
+# --- combining several data paths ------------------------------------------------------
+
+@dataclass
+class CombinedData:
+    """The panel and recruit records of every ``--data`` path, combined."""
+
+    panel: pd.DataFrame
+    recruits: pd.DataFrame | None
+    synthetic: bool
+    truth: Path | None
+    sources: list[str]
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def _read(path: Path, kind: str | None):
+    from recruitstats.io.readers import read_table
+
+    result = read_table(path, kind=kind)
+    if kind is None and result.kind == "panel" and {"recruit_id", "enlist_date"} & set(result.data):
+        result = read_table(path, kind="recruits")
+    result.raise_for_errors()
+    return result
+
+
+def _results_of(path: Path) -> tuple[list, Path | None]:
+    """Read results of one ``--data`` path (a folder: its panel and recruits; a file: whichever it holds)."""
+    if path.is_dir():
+        found = data_files(path)
+        results = [_read(found.panel, "panel")]
+        if found.recruits is not None:
+            results.append(_read(found.recruits, "recruits"))
+        return results, found.truth
+    if not path.exists():
+        raise InputError("no such file or folder", file=str(path))
+    return [_read(path, None)], None
+
+
+def _key_text(key: tuple, keys: list[str]) -> str:
+    values = dict(zip(keys, key))
+    if "year" in values and "half" in values:
+        half = {1: "H1", 2: "H2"}.get(int(values["half"]), str(values["half"])) if values["half"] == values["half"] else "?"
+        return f"{values[keys[0]]} {int(values['year'])}{half}"
+    return " ".join(str(v) for v in key)
+
+
+def _refuse_duplicates(frames: list[pd.DataFrame], sources: list[str], keys: list[str], what: str) -> None:
+    """One line per pair of files that share rows: how many, and the first few."""
+    both = pd.concat([f[keys].assign(_source=s) for f, s in zip(frames, sources)], ignore_index=True)
+    dup = both[both.duplicated(keys, keep=False)]
+    if dup.empty:
+        return
+    files = dup.groupby(keys, sort=True, dropna=False)["_source"].agg(lambda s: tuple(dict.fromkeys(s)))
+    problems = []
+    for names, group in files.groupby(files, sort=False):
+        shown = ", ".join(_key_text(k, keys) for k in group.index[:5]) + (", ..." if len(group) > 5 else "")
+        where = " and ".join(names) if len(names) > 1 else f"{names[0]} (twice)"
+        problems.append(Problem(f"{len(group)} {what}(s) given more than once, in {where}: {shown}; keep one row "
+                                f"each / {len(group)} 个{_ZH_WHAT.get(what, what)}重复出现，请各保留一行",
+                                file=names[0]))
+    raise InputError(problems)
+
+
+_ZH_WHAT = {"district and cycle": "区县批次", "recruit": "新兵编号"}
+
+
+def _concat(results: list, keys: list[str], what: str) -> pd.DataFrame | None:
+    if not results:
+        return None
+    frames = [r.data for r in results]
+    key_cols = [k for k in keys if all(k in f for f in frames)]
+    if len(frames) > 1 and key_cols:
+        _refuse_duplicates(frames, [r.source for r in results], key_cols, what)
+    out = pd.concat(frames, ignore_index=True, sort=False)
+    out.attrs = {}
+    return out
+
+
+def combine_data(paths: list[str | os.PathLike]) -> CombinedData:
+    """Read and combine every ``--data`` path: stores, data folders, panel files and recruit files.
+
+    Panels are stacked (last year's file and this year's); a district and cycle given
+    twice is refused, naming both files. Recruit records are stacked the same way
+    (a recruit id given twice is refused). Raises :class:`InputError` for unreadable
+    or invalid input; the combined panel has no rows only when every file is empty.
+    """
+    results, truths = [], []
+    for path in paths:
+        got, truth = _results_of(Path(path))
+        results += got
+        truths.append(truth)
+    panels = [r for r in results if r.kind == "panel"]
+    recruits = [r for r in results if r.kind == "recruits"]
+    if not panels:
+        raise InputError([Problem("no panel among the data given (only recruit records); add the panel file "
+                                  "/ 未提供面板数据（每区县每批次一行）", file=", ".join(map(str, paths)))])
+    panel = _concat(panels, ["district_code" if all("district_code" in r.data for r in panels) else "district",
+                             "year", "half"], "district and cycle")
+    if all(len(r.data) == 0 for r in panels):
+        raise InputError([Problem("no data rows: the panel is empty (a blank template?); fill in at least one "
+                                  "district and cycle / 没有数据行：面板为空（空白模板？），请至少填写一个区县和批次",
+                                  file=r.source) for r in panels])
+    rec = _concat(recruits, ["recruit_id"], "recruit")
+    synthetic = all(r.synthetic or _labelled(r.data) for r in results)
+    truth = next((t for t in truths if t is not None), None) if synthetic and len(set(truths) - {None}) == 1 else None
+    warnings = [p for r in results for p in r.warnings]
+    return CombinedData(panel, rec, synthetic, truth, [r.source for r in results], warnings)
+
+
+def _labelled(df: pd.DataFrame) -> bool:
+    from recruitstats.schema import SYNTHETIC_LABEL
+
+    return "data_source" in df and len(df) > 0 and df["data_source"].astype(str).eq(SYNTHETIC_LABEL).all()
+
+
+def _write_data(data: CombinedData, folder: Path) -> None:
+    """The combined tables as parquet (canonical columns; pseudonymised ids only) for the notebooks."""
+    from recruitstats.schema import SYNTHETIC_LABEL
+
+    folder.mkdir(parents=True)
+    for name, df in (("panel", data.panel), ("recruits", data.recruits)):
+        if df is not None:
+            df = _parquet_safe(df)
+            # the parquet reader calls data synthetic when its attrs say so: never for real data
+            df.attrs = {"label": SYNTHETIC_LABEL} if data.synthetic else {}
+            df.to_parquet(folder / f"{name}.parquet", index=False)
+    if data.truth is not None:
+        shutil.copyfile(data.truth, folder / "truth.json")
+
+
+def _parquet_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """Text for object columns holding mixed values (extra columns kept as written), so parquet can store them."""
+    out = df.copy()
+    for col in out.columns[out.dtypes == object]:
+        kinds = {type(v) for v in out[col].dropna()}
+        if len(kinds) > 1 or (kinds and not kinds <= {str}):
+            out[col] = out[col].map(lambda v: v if v is None or (isinstance(v, float) and v != v) else str(v))
+    return out
+
+
+# --- preparing and executing one notebook --------------------------------------------
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_LEGACY_NEEDS = {"recruits": "survival"}
+
+
+def _needs(nb) -> list[str]:
+    """Analyses a notebook needs as a whole (``metadata.recruitstats.needs``, e.g. ["survival"])."""
+    needs = nb.metadata.get("recruitstats", {}).get("needs", [])
+    return [_LEGACY_NEEDS.get(n, n) for n in needs]
+
+
+def _title(nb, default: str) -> str:
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("#"):
+                    return line.lstrip("#").strip()
+    return default
+
+
+_NOT_DONE = {"zh": "**未做：** ", "en": "**Not estimated:** "}
+_FAILED = {"zh": "本报告未能完成，以下为出错信息的最后一行（请将其告知维护人员）：",
+           "en": "This report could not be completed; the last line of the error (tell the maintainers):"}
+_LANG_NAME = {"zh": "中文", "en": "English"}
+
+
+def _note_cell(text: str):
+    import nbformat
+
+    cell = nbformat.v4.new_markdown_cell(text)
+    cell.metadata["tags"] = ["recruitstats-note"]
+    return cell
+
+
+def _guard_cells(nb, checks, lang: str, synthetic: bool) -> None:
+    """Replace cells of analyses the data cannot support by one sentence each; drop synthetic-only cells."""
+    cells, said = [], set()
+    for cell in nb.cells:
+        tags = cell.metadata.get("tags", [])
+        if "synthetic-only" in tags and not synthetic:
+            continue
+        blocked = [t[6:] for t in tags if t.startswith("needs:") and not checks.can(t[6:])]
+        if not blocked:
+            cells.append(cell)
+            continue
+        for analysis in blocked:
+            top = _blocking(checks, analysis)
+            if top.analysis not in said:
+                said.add(top.analysis)
+                cells.append(_note_cell(_NOT_DONE[lang] + top.reason(lang)))
+    nb.cells = cells
+
+
+def _blocking(checks, analysis: str):
+    """The check that stops ``analysis`` (itself or the analysis it belongs to)."""
+    parts = analysis.split(".")
+    for i in range(1, len(parts) + 1):
+        check = checks.get(".".join(parts[:i]))
+        if not check.runs:
+            return check
+    return checks.get(analysis)
+
+
+def _stub(nb, lines: list[str], lang: str):
+    """A report that says, in a sentence each, why the notebook was not run."""
+    import nbformat
+
+    stub = nbformat.v4.new_notebook(metadata=dict(nb.metadata))
+    title = next((c for c in nb.cells if c.cell_type == "markdown" and c.source.lstrip().startswith("#")), None)
+    stub.cells = ([nbformat.v4.new_markdown_cell(title.source.strip().splitlines()[0])] if title else [])
+    stub.cells += [_note_cell("\n".join(lines))]
+    return stub
+
+
 def _inject(nb, parameters: dict) -> None:
     import nbformat
 
@@ -77,13 +310,58 @@ def _inject(nb, parameters: dict) -> None:
     nb.cells.insert(at, cell)
 
 
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+def _execute(nb, workdir: Path, timeout: int) -> str | None:
+    """Run the notebook in ``workdir``; None on success, else the error's last line."""
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, DeadKernelError
+
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                            resources={"metadata": {"path": str(workdir)}})
+    try:
+        client.execute(stderr=subprocess.DEVNULL)  # the kernel's own start-up chatter is not for readers
+    except CellExecutionError as exc:
+        lines = [ln for ln in _ANSI.sub("", str(exc)).strip().splitlines() if ln.strip()]
+        return lines[-1] if lines else "an error"
+    except (DeadKernelError, TimeoutError, RuntimeError) as exc:
+        return f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1] if str(exc).strip() else ''}"
+    return None
 
 
-def _needs(path: Path) -> list[str]:
-    """What a notebook needs beyond the panel (``metadata.recruitstats.needs``, e.g. ["recruits"])."""
-    meta = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
-    return list(meta.get("recruitstats", {}).get("needs", []))
+_OFFLINE_TEMPLATE = """{%- extends 'index.html.j2' -%}
+{%- block html_head_js -%}{%- endblock html_head_js -%}
+{% block jupyter_widgets %}{% endblock jupyter_widgets %}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+"""
+
+
+def export_html(nb, *, title: str, lang: str = "zh") -> str:
+    """HTML for offline readers: no code cells or prompts, no script or link to the internet, titled.
+
+    The JupyterLab template without its require.js, MathJax, mermaid and widget
+    scripts (all loaded from a CDN); images and styles are inline.
+    """
+    from jinja2 import DictLoader
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="lab", template_file="offline.html.j2",
+                            extra_loaders=[DictLoader({"offline.html.j2": _OFFLINE_TEMPLATE})],
+                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+                            language_code=lang, embed_images=True)
+    nb.metadata["title"] = f"{title} ({_LANG_NAME.get(lang, lang)})"
+    html, _ = exporter.from_notebook_node(nb)
+    return html
+
+
+# --- the run -------------------------------------------------------------------------
+
+@dataclass
+class RunResult:
+    """What a run wrote, what it could not estimate (``skipped``) and what to read with care (``notes``)."""
+
+    written: list[Path]
+    skipped: list[dict]
+    notes: list[dict]
 
 
 def default_notebooks() -> Path:
@@ -92,75 +370,177 @@ def default_notebooks() -> Path:
     return repo if repo.is_dir() else Path("notebooks")
 
 
-def _digest(path: Path) -> str:
+def _digest(paths: list[Path]) -> str:
     h = hashlib.sha256()
-    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-    for f in files:
-        data = f.read_bytes()
-        rel = f.relative_to(path).as_posix() if path.is_dir() else f.name
-        h.update(f"{rel}\0{len(data)}\0".encode())
-        h.update(data)
+    for i, path in enumerate(paths):
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for f in files:
+            data = f.read_bytes()
+            rel = f.relative_to(path).as_posix() if path.is_dir() else f.name
+            h.update(f"{i}\0{rel}\0{len(data)}\0".encode())
+            h.update(data)
     return h.hexdigest()
 
 
-def run_notebooks(
-    *,
-    data: str | os.PathLike,
-    out: str | os.PathLike,
-    notebooks: str | os.PathLike | None = None,
-    timeout: int = 900,
-    only: list[str] | None = None,
-) -> list[Path]:
-    """Execute every notebook in ``notebooks`` on ``data`` and write executed copies and HTML to ``out``.
-
-    Notebooks whose metadata say they need recruit records are skipped (and listed
-    in ``run.json``) when the data have none. Returns the files written. Raises :class:`NotebookFailed` if a notebook fails
-    (nothing is written then) and :class:`InputError` if the data folder is unusable.
-    """
-    import nbformat
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError
-    from nbconvert import HTMLExporter
-
-    nb_dir = Path(notebooks or default_notebooks()).resolve()
-    data_path = Path(data).resolve()
-    found = data_files(data_path)  # fail early with a clear message
+def _notebook_paths(nb_dir: Path, only: list[str] | None) -> list[Path]:
     paths = sorted(nb_dir.glob("*.ipynb"))
     if only:
         paths = [p for p in paths if p.stem in only or p.name in only]
     if not paths:
-        raise InputError(f"no notebooks found in {nb_dir}", file=str(nb_dir))
-    skipped = [p for p in paths if "recruits" in _needs(p) and found.recruits is None]
-    paths = [p for p in paths if p not in skipped]
+        raise InputError(f"no notebooks found in {nb_dir}" + (f" named {', '.join(only)}" if only else ""),
+                         file=str(nb_dir))
+    return paths
+
+
+def _progress(total: int, show: bool | None):
+    from tqdm.auto import tqdm
+
+    if show is None:  # a bar for people at a terminal, nothing in logs and pipes
+        show = sys.stderr.isatty()
+    return tqdm(total=total, desc="recruitstats run", unit="notebook", file=sys.stderr, disable=not show)
+
+
+@dataclass
+class _Run:
+    """State shared by the notebooks of one run."""
+
+    work: Path
+    checks: object
+    lang: str
+    synthetic: bool
+    parameters: dict
+    timeout: int
+    skipped: list[dict] = field(default_factory=list)
+
+
+def _one_notebook(path: Path, run: _Run) -> tuple:
+    """Prepare, execute (or stub) one notebook; returns the notebook to write and its title."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    title = _title(nb, path.stem)
+    blocked = [_blocking(run.checks, a) for a in _needs(nb) if not run.checks.can(a)]
+    if blocked:
+        lines = list(dict.fromkeys(_NOT_DONE[run.lang] + c.reason(run.lang) for c in blocked))
+        run.skipped += [{"analysis": path.stem, "reason": c.reason(run.lang), "because": c.analysis}
+                        for c in dict.fromkeys(blocked)]
+        return _stub(nb, lines, run.lang), title
+    _guard_cells(nb, run.checks, run.lang, run.synthetic)
+    _inject(nb, run.parameters)
+    error = _execute(nb, run.work, run.timeout)
+    if error is not None:
+        run.skipped.append({"analysis": path.stem, "reason": f"{path.name} failed: {error}"})
+        return _stub(nb, [_FAILED[run.lang], "", f"`{error}`"], run.lang), title
+    return nb, title
+
+
+def _prepare(data, config, work: Path):
+    from recruitstats.config import find_config, load_config
+    from recruitstats.requirements import assess
+
+    paths = [Path(d).resolve() for d in ([data] if isinstance(data, (str, os.PathLike)) else data)]
+    if config is None:
+        config = find_config(Path.cwd())
+    cfg = load_config(config)
+    combined = combine_data(paths)
+    checks = assess(combined.panel, combined.recruits, synthetic=combined.synthetic,
+                    truth=combined.truth is not None)
+    _write_data(combined, work / "data")
+    return paths, cfg, combined, checks
+
+
+def _manifest(paths, cfg, combined, checks, names, skipped, outputs) -> dict:
+    lang = cfg.language
+    return {"recruitstats_version": __version__, "data": [str(p) for p in paths],
+            "data_sha256": _digest(paths), "synthetic": combined.synthetic,
+            "config": cfg.to_dict(), "language": lang, "notebooks": names,
+            "skipped": skipped, "notes": [c.to_dict(lang) for c in checks.problems() if c.status == "caution"],
+            "outputs": outputs}
+
+
+def run_notebooks(
+    *,
+    data: str | os.PathLike | list,
+    out: str | os.PathLike,
+    notebooks: str | os.PathLike | None = None,
+    timeout: int = 900,
+    only: list[str] | None = None,
+    config: str | os.PathLike | None = None,
+    progress: bool | None = None,
+    log: Callable[[str], None] | None = None,
+) -> RunResult:
+    """Execute every notebook on the data and write executed copies, HTML reports, run.json and run.log.
+
+    Parameters
+    ----------
+    data : one or several data paths (stores, folders, panel or recruit files).
+    out : output folder.
+    notebooks : folder of notebooks (default: the checkout's ``notebooks/``), run in name order.
+    timeout : seconds allowed per cell.
+    only : names of the notebooks to run (stems or file names).
+    config : project configuration file; None: ``./recruitstats.toml`` if present, else the defaults.
+    progress : show a progress bar; None: only when standard error is a terminal.
+    log : where each reason is said (default: standard error).
+
+    Returns
+    -------
+    RunResult
+        Raises :class:`InputError` only for invalid input (nothing is written then);
+        an analysis the data cannot support, or a notebook that fails, is in ``skipped``.
+    """
+    log = log or (lambda line: print(line, file=sys.stderr))
+    nb_paths = _notebook_paths(Path(notebooks or default_notebooks()).resolve(), only)
     out = Path(out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".recruitstats-run-", dir=out.parent))
     try:
-        exporter = HTMLExporter()
-        written = []
-        for path in paths:
-            nb = nbformat.read(path, as_version=4)
-            _inject(nb, {"DATA_DIR": str(data_path)})
-            client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                                    resources={"metadata": {"path": str(nb_dir)}})
-            try:
-                client.execute()
-            except CellExecutionError as exc:
-                lines = [ln for ln in _ANSI.sub("", str(exc)).strip().splitlines() if ln.strip()]
-                raise NotebookFailed(f"{path.name} failed: {lines[-1] if lines else 'an error'}") from None
-            nbformat.write(nb, staging / path.name)
-            html, _ = exporter.from_notebook_node(nb)
-            (staging / f"{path.stem}.html").write_text(html, encoding="utf-8")
-            written += [path.name, f"{path.stem}.html"]
-        manifest = {"recruitstats_version": __version__, "data": str(data_path),
-                    "data_sha256": _digest(data_path), "notebooks": [p.name for p in paths],
-                    "skipped": {p.name: "no recruit records in the data" for p in skipped},
-                    "outputs": written}
-        (staging / "run.json").write_text(json.dumps(manifest, indent=2, sort_keys=True), encoding="utf-8")
-        written.append("run.json")
+        work, reports = staging / "work", staging / "reports"
+        work.mkdir()
+        reports.mkdir()
+        paths, cfg, combined, checks = _prepare(data, config, work)
+        run = _Run(work, checks, cfg.language, combined.synthetic,
+                   {"DATA_DIR": "data", "CONFIG": cfg.source, "LANG": cfg.language}, timeout)
+        run.skipped += [{k: v for k, v in c.items() if k in ("analysis", "reason", "reason_zh", "reason_en")}
+                        for c in checks.skipped(cfg.language)]
+        written = _execute_all(nb_paths, run, reports, cfg, progress)
+        manifest = _manifest(paths, cfg, combined, checks, [p.name for p in nb_paths], run.skipped,
+                             written + ["run.json", "run.log"])
+        _say(manifest, log, reports)
+        (reports / "run.json").write_text(json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False),
+                                          encoding="utf-8")
+        written += ["run.json", "run.log"]
         out.mkdir(parents=True, exist_ok=True)
         for name in written:
-            os.replace(staging / name, out / name)
-        return [out / name for name in written]
+            os.replace(reports / name, out / name)
+        return RunResult([out / n for n in written], manifest["skipped"], manifest["notes"])
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _execute_all(nb_paths: list[Path], run: _Run, reports: Path, cfg, progress) -> list[str]:
+    import nbformat
+
+    written = []
+    with _progress(len(nb_paths), progress) as bar:
+        for path in nb_paths:
+            bar.set_postfix_str(path.stem)
+            nb, title = _one_notebook(path, run)
+            if cfg.title:
+                title = f"{cfg.title}: {title}"
+            html = export_html(nb, title=title, lang=run.lang)
+            nbformat.write(nb, reports / path.name)
+            (reports / f"{path.stem}.html").write_text(html, encoding="utf-8")
+            written += [path.name, f"{path.stem}.html"]
+            bar.update(1)
+    return written
+
+
+def _say(manifest: dict, log: Callable[[str], None], reports: Path) -> None:
+    """Every reason on standard error and in run.log."""
+    lines = [f"skipped {s['analysis']}: {s['reason']}" for s in manifest["skipped"]]
+    lines += [f"note {n['analysis']}: {n['reason']}" for n in manifest["notes"]]
+    for line in lines:
+        log(line)
+    text = "\n".join([f"recruitstats {manifest['recruitstats_version']} run on {len(manifest['data'])} data "
+                      f"path(s); {len(manifest['notebooks'])} notebook(s)", *lines]) + "\n"
+    (reports / "run.log").write_text(text, encoding="utf-8")

@@ -1,0 +1,140 @@
+"""Tables as readers see them in a report: thousands separators, the digits the data support, Chinese labels.
+
+:func:`format_table` turns a numeric table into a table of text, so that the report
+never prints a raw data frame (``0.123456789``, ``1.2e+04``) and reads the same
+every time it is rendered. Column labels (and index labels that are column names,
+such as funnel stages) are shown in Chinese when the report language is ``zh``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["format_table", "label", "auto_decimals"]
+
+_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+# labels of words that are not panel columns (derived rates, table headings)
+_WORDS: dict[str, tuple[str, str]] = {
+    "signup_rate": ("报名率", "sign-up rate"),
+    "quota_multiple": ("报名人数/任务数", "applicants per quota place"),
+    "fill_rate": ("任务完成率", "fill rate"),
+    "college_share": ("大学生占比", "college share"),
+    "graduate_share": ("大学毕业生占比", "graduate share"),
+    "exam_multiple": ("上站体检人数/任务数", "examined per quota place"),
+    "double_pass_multiple": ("双合格人数/任务数", "double-qualified per quota place"),
+    "return_rate": ("退兵率", "return rate"),
+    "stage": ("环节", "stage"), "count": ("人数", "persons"),
+    "share_of_previous": ("占上一环节比例", "share of previous stage"),
+    "share_of_applicants": ("占报名人数比例", "share of applicants"),
+    "cycle": ("批次", "cycle"), "term": ("变量", "term"), "estimate": ("估计值", "estimate"),
+    "se": ("标准误", "standard error"), "ci_low": ("区间下限", "interval low"),
+    "ci_high": ("区间上限", "interval high"), "p_value": ("p 值", "p-value"),
+    "low": ("区间下限", "interval low"), "high": ("区间上限", "interval high"),
+    "hr": ("风险比", "hazard ratio"), "n": ("人数", "n"), "events": ("退兵数", "returns"),
+    "days": ("天数", "days"), "share": ("比例", "share"), "group": ("组别", "group"),
+    "split": ("分组依据", "split"), "publicity": ("宣传", "publicity"), "stipend": ("优待金", "stipend"),
+    "outreach": ("入户动员", "outreach"), "lever": ("杠杆", "lever"),
+    "additional": ("新增报名人数", "additional applicants"), "baseline": ("基线", "baseline"),
+    "extra_cost": ("新增费用（元）", "extra cost (yuan)"),
+    "additional_applicants": ("新增报名人数", "additional applicants"),
+    "cost_per_applicant": ("每名新增报名者费用（元）", "yuan per extra applicant"),
+    "note": ("说明", "note"), "at": ("计算方式", "averaging"), "cause": ("退兵原因", "exit cause"),
+    "covariate": ("协变量", "covariate"), "log_hr": ("对数风险比", "log hazard ratio"),
+    "test_statistic": ("检验统计量", "test statistic"), "rho": ("相关系数", "rho"),
+    "% returned": ("退兵比例（%）", "% returned"), "% low": ("区间下限（%）", "% low"),
+    "% high": ("区间上限（%）", "% high"), "% reference": ("参照组退兵比例（%）", "% reference"),
+    "% door visit": ("入户动员者（%）", "% door visit"),
+    "% door visit + follow-up": ("入户动员并回访者（%）", "% door visit + follow-up"),
+    "delta method": ("delta 方法", "delta method"), "simulation": ("模拟法", "simulation"),
+    "piecewise": ("分段指数模型", "piecewise"), "all recruits": ("全部新兵", "all recruits"),
+    "all": ("全部", "all"), "True": ("是", "yes"), "False": ("否", "no"),
+}
+
+
+def label(name: object, lang: str = "zh") -> str:
+    """The reader's label of a column or term name: Chinese for ``zh``, readable English otherwise."""
+    from recruitstats.schema import PANEL, RECRUITS
+
+    key = str(name)
+    if key in _WORDS:
+        return _WORDS[key][0 if lang == "zh" else 1]
+    col = PANEL.get(key) or RECRUITS.get(key)
+    if lang == "zh" and col is not None and col.label_zh:
+        return col.label_zh
+    return key.replace("_", " ") if col is not None else key
+
+
+def auto_decimals(values: pd.Series, *, significant: int = 3, most: int = 4) -> int:
+    """Decimals that show ``significant`` digits of a column's typical value (0 for whole numbers)."""
+    x = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+    x = x[np.isfinite(x)]
+    if x.size == 0 or np.all(x == np.round(x)):
+        return 0
+    typical = float(np.median(np.abs(x[x != 0]))) if np.any(x != 0) else 1.0
+    return int(min(most, max(0, significant - 1 - math.floor(math.log10(typical)))))
+
+
+def _text(v: object, decimals: int) -> str:
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return "—" if v is None or v != v else ("∞" if v > 0 else "-∞")
+    return f"{v:,.{decimals}f}"
+
+
+def _labels(index: pd.Index, lang: str) -> pd.Index:
+    """Translated labels of an index (each level of a MultiIndex); numbers left as they are."""
+    one = lambda v: label(v, lang) if isinstance(v, (str, bool, np.bool_)) else v  # noqa: E731
+    if isinstance(index, pd.MultiIndex):
+        return pd.MultiIndex.from_tuples([tuple(one(x) for x in t) for t in index],
+                                         names=[label(n, lang) if n else n for n in index.names])
+    return pd.Index([one(v) for v in index], name=label(index.name, lang) if index.name else None)
+
+
+def _cell(v: object, lang: str) -> str:
+    """One cell of a text column (numbers mixed with text such as "<5" keep their separators)."""
+    if v is None or (isinstance(v, float) and v != v):
+        return "—"
+    if isinstance(v, str) and _NUMBER.fullmatch(v):  # numbers already turned to text (suppressed tables)
+        v = float(v)
+    if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
+        return _text(float(v), 0 if float(v).is_integer() else auto_decimals(pd.Series([v])))
+    return label(str(v), lang)
+
+
+def format_table(df: pd.DataFrame | pd.Series, *, lang: str = "zh", digits: Mapping[str, int] | int | None = None,
+                 percent: Sequence[str] = ()) -> pd.DataFrame:
+    """A table of text for a report.
+
+    Parameters
+    ----------
+    df : a table (or a Series, shown as one column).
+    lang : report language; ``zh`` shows Chinese column labels.
+    digits : decimals for every numeric column, or per column; default: whole numbers
+        without decimals, others to three significant digits of the column's median.
+    percent : columns holding shares, shown as percentages.
+
+    Returns
+    -------
+    DataFrame of strings (missing values as "—"), columns and index labels translated.
+    """
+    frame = df.to_frame() if isinstance(df, pd.Series) else df
+    out = pd.DataFrame(index=frame.index)
+    for col in frame.columns:
+        s = frame[col]
+        if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+            scaled = s.astype(float) * (100 if col in percent else 1)
+            whole = auto_decimals(scaled) == 0  # counts keep no decimals unless asked per column
+            d = digits.get(col) if isinstance(digits, Mapping) else (0 if whole else digits)
+            d = auto_decimals(scaled) if d is None else d
+            text = [_text(v, d) for v in scaled]
+            out[col] = [t + "%" if col in percent and t != "—" else t for t in text]
+        else:
+            out[col] = [_cell(v, lang) for v in s]
+    out.columns = _labels(frame.columns, lang)
+    out.index = _labels(frame.index, lang)
+    return out

@@ -1,0 +1,313 @@
+"""What each analysis needs, checked before it runs, with the reason in Chinese and English.
+
+:func:`assess` looks at the data once (panel, optional recruit records) and says,
+for every analysis of the reports, whether it can run and, when it cannot (or
+only in part), why, in a sentence a reader of the report understands. ``recruitstats
+run`` records the answers in ``run.json`` (``"skipped": [{"analysis", "reason"}]``)
+and drops the cells of an analysis the data cannot support; the notebooks print
+the sentences. Invalid input (no data rows at all) is an :class:`InputError`;
+everything else is a skip or a caution, never a failure.
+
+Analyses (keys used in notebook cell tags ``needs:<key>`` and in ``run.json``):
+
+=====================  ==============================================================
+funnel                 the recruitment funnel and derived rates (a count of applicants ... returned)
+signup                 the sign-up model (applicants, eligible_youth, a lever, 2+ districts, 2+ cycles)
+signup.<lever>         one lever of the sign-up model (its columns present and usable)
+signup.inference       cluster-robust intervals (reliable with 10+ districts)
+signup.controls        the robustness fit with the unemployment_rate control
+discharge              the district early-discharge model (returned, enlisted, some returns)
+survival               recruit-level Kaplan-Meier shares (recruit records with returns)
+survival.models        Cox and piecewise-exponential models (10+ returns per covariate)
+survival.causes        cause-specific models (10+ returns of one cause)
+truth                  the simulation's true values (synthetic data only)
+=====================  ==============================================================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from recruitstats.errors import InputError, Problem
+
+__all__ = ["Check", "Assessment", "assess", "FEW_CLUSTERS", "EVENTS_PER_COVARIATE", "SURVIVAL_COVARIATES"]
+
+Status = Literal["ok", "partial", "caution", "skipped"]
+
+#: Below this many districts cluster-robust intervals are not to be relied on
+#: (Cameron and Miller 2015; MacKinnon and Webb 2018), even with the CRV3 jackknife.
+FEW_CLUSTERS = 10
+#: Returns needed per covariate of a hazard model (Peduzzi et al. 1995: 10 events per variable).
+EVENTS_PER_COVARIATE = 10
+#: Returns of one cause needed to fit that cause's model (as fit_cause_specific's min_events).
+MIN_CAUSE_EVENTS = 10
+#: Recruit-level covariates of the hazard models, when present and varying.
+SURVIVAL_COVARIATES = ("door_visit", "counselor_contact", "exemplar_talk", "followup_contact", "college_status")
+
+# lever role -> (numerator column, denominator column or None, transform); SCHEMA.md defaults
+_DEFAULT_LEVERS = {
+    "publicity": ("publicity_spend", "eligible_youth", "log"),
+    "stipend": ("family_allowance", "avg_wage", "log"),
+    "outreach": ("door_visits", "eligible_youth", "log1p"),
+}
+_LEVER_ZH = {"publicity": "宣传", "stipend": "优待金", "outreach": "入户动员"}
+
+
+@dataclass(frozen=True)
+class Check:
+    """Whether one analysis can run, and why not, in both languages.
+
+    ``status``: "ok"; "partial" (runs without a part, e.g. a lever left out);
+    "caution" (runs, but a result must be read with care); "skipped" (does not run).
+    """
+
+    analysis: str
+    status: Status
+    zh: str = ""
+    en: str = ""
+
+    @property
+    def runs(self) -> bool:
+        return self.status != "skipped"
+
+    def reason(self, lang: str = "en") -> str:
+        return self.zh if lang == "zh" else self.en
+
+    def to_dict(self, lang: str = "en") -> dict:
+        return {"analysis": self.analysis, "status": self.status, "reason": self.reason(lang),
+                "reason_zh": self.zh, "reason_en": self.en}
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The checks of every analysis for one data set (see :func:`assess`)."""
+
+    checks: tuple[Check, ...]
+    lever_roles: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    covariates: tuple[str, ...] = ()
+    synthetic: bool = False
+
+    def get(self, analysis: str) -> Check:
+        for c in self.checks:
+            if c.analysis == analysis:
+                return c
+        return Check(analysis, "ok")
+
+    def can(self, analysis: str) -> bool:
+        """True when ``analysis`` (and the analysis it belongs to, for "signup.outreach") can run."""
+        parts = analysis.split(".")
+        return all(self.get(".".join(parts[:i])).runs for i in range(1, len(parts) + 1))
+
+    def levers(self, model: str = "signup") -> list[str]:
+        """The lever roles the data support for ``model`` ("signup" or "discharge")."""
+        return list(self.lever_roles.get(model, ()))
+
+    def problems(self) -> list[Check]:
+        """Checks that are not "ok", in order (the truth, absent from real data, is not a problem)."""
+        return [c for c in self.checks if c.status != "ok" and c.analysis != "truth"]
+
+    def skipped(self, lang: str = "en", analyses: list[str] | None = None) -> list[dict]:
+        """``run.json``'s ``skipped`` list: what could not be estimated (wholly or in part) and why."""
+        keep = [c for c in self.problems() if c.status in ("skipped", "partial")]
+        if analyses is not None:
+            keep = [c for c in keep if c.analysis.split(".")[0] in analyses]
+        return [c.to_dict(lang) for c in keep]
+
+    def say(self, prefix: str = "", *, lang: str = "en") -> str:
+        """Sentences for the checks of analyses starting with ``prefix`` that are not ok ("" when all are)."""
+        return "\n".join(f"- {c.reason(lang)}" for c in self.problems()
+                         if c.analysis == prefix or c.analysis.startswith(prefix + ".") or not prefix)
+
+
+# --- helpers ---------------------------------------------------------------------
+
+def _usable(df: pd.DataFrame | None, col: str) -> pd.Series | None:
+    """The column as numbers when present with at least one value, else None."""
+    if df is None or col not in df:
+        return None
+    values = pd.to_numeric(df[col], errors="coerce").astype(float)
+    return values if values.notna().any() else None
+
+
+def _district_key(df: pd.DataFrame) -> str:
+    return "district_code" if "district_code" in df and df["district_code"].notna().all() else "district"
+
+
+def _skip(analysis: str, zh: str, en: str) -> Check:
+    return Check(analysis, "skipped", zh, en)
+
+
+# --- panel analyses ----------------------------------------------------------------
+
+def _lever_check(panel: pd.DataFrame, model: str, role: str) -> Check:
+    num, den, kind = _DEFAULT_LEVERS[role]
+    name = f"{model}.{role}"
+    zh_role = _LEVER_ZH[role]
+    for col in (num, den):
+        if col and _usable(panel, col) is None:
+            return Check(name, "partial",
+                         f"缺少 {col} 列（或全部为空），{zh_role}杠杆（{role}）未纳入模型，其余杠杆照常估计。",
+                         f"no {col} values in the data: the {role} lever is left out of the {model} model; "
+                         "the other levers are still estimated.")
+    x = _usable(panel, num) / (_usable(panel, den) if den else 1.0)
+    bad = int((x <= 0).sum()) if kind == "log" else int((x < 0).sum())
+    if bad:
+        return Check(name, "partial",
+                     f"{num} 有 {bad} 行为零或负数，无法取对数，{zh_role}杠杆（{role}）未纳入模型。",
+                     f"{num} is zero or negative in {bad} row(s), so its logarithm is undefined: the {role} "
+                     f"lever is left out of the {model} model.")
+    return Check(name, "ok")
+
+
+def _rate_model_checks(panel: pd.DataFrame, model: str, outcome: str, exposure: str,
+                       zh_model: str) -> tuple[list[Check], tuple[str, ...]]:
+    missing = [c for c in (outcome, exposure) if _usable(panel, c) is None]
+    if missing:
+        cols = ", ".join(missing)
+        return [_skip(model, f"缺少 {cols} 列（或全部为空），未估计{zh_model}。",
+                      f"no {cols} values in the data: the {model} model is not estimated.")], ()
+    key = _district_key(panel)
+    n_districts = panel[key].nunique()
+    n_cycles = panel.groupby(["year", "half"]).ngroups
+    if n_districts < 2:
+        return [_skip(model, f"只有 {n_districts} 个区县，聚类标准误无法计算，未估计{zh_model}。",
+                      f"only {n_districts} district: errors clustered by district need at least 2, so the "
+                      f"{model} model is not estimated.")], ()
+    if n_cycles < 2:
+        return [_skip(model, f"只有 1 个征集批次；在区县固定效应下杠杆效应需要区县内跨批次的变化，未估计{zh_model}。",
+                      f"only one call-up cycle: with district fixed effects the levers are identified from "
+                      f"changes over time within a district, which needs at least two cycles; the {model} "
+                      "model is not estimated.")], ()
+    levers = [_lever_check(panel, model, role) for role in _DEFAULT_LEVERS]
+    roles = tuple(c.analysis.split(".")[1] for c in levers if c.status == "ok")
+    if not roles:
+        return [_skip(model, f"没有可用的政策杠杆（宣传经费、优待金、入户动员均缺失或不可用），未估计{zh_model}。",
+                      f"none of the levers (publicity, stipend, outreach) can be measured in these data; the "
+                      f"{model} model is not estimated."), *levers], ()
+    checks = [Check(model, "ok"), *levers]
+    if n_districts < FEW_CLUSTERS:
+        checks.append(Check(f"{model}.inference", "caution",
+                            f"只有 {n_districts} 个区县，聚类数太少，{zh_model}的标准误、置信区间和 p 值不可靠；"
+                            "点估计照常给出，但请勿据此判断显著性。",
+                            f"only {n_districts} districts: too few clusters for reliable inference in the "
+                            f"{model} model; the estimates are shown, but their standard errors, intervals and "
+                            f"p-values cannot be relied on (at least {FEW_CLUSTERS} districts are needed)."))
+    return checks, roles
+
+
+_FUNNEL = ("applicants", "medical_examined", "medical_passed", "political_passed", "enlisted", "returned")
+
+
+def _panel_checks(panel: pd.DataFrame) -> tuple[list[Check], dict[str, tuple[str, ...]]]:
+    if any(_usable(panel, c) is not None for c in _FUNNEL):
+        checks = [Check("funnel", "ok")]
+    else:
+        checks = [_skip("funnel", "没有报名、体检、政考、入伍或退兵人数，未画征集流程（漏斗）。",
+                        "no counts of applicants, examinations, enlistment or returns: the recruitment "
+                        "funnel is not shown.")]
+    signup, roles_s = _rate_model_checks(panel, "signup", "applicants", "eligible_youth", "报名模型")
+    checks += signup
+    if "unemployment_rate" not in panel or _usable(panel, "unemployment_rate") is None:
+        checks.append(Check("signup.controls", "partial",
+                            "缺少 unemployment_rate（失业率），稳健性检验中不含失业率控制变量的设定。",
+                            "no unemployment_rate values: the robustness check with the unemployment "
+                            "control is left out."))
+    discharge, roles_d = _rate_model_checks(panel, "discharge", "returned", "enlisted", "退兵模型")
+    if discharge[0].runs and float(_usable(panel, "returned").sum()) == 0:
+        discharge = [_skip("discharge", "数据中没有退兵记录（退兵人数全为零），未估计区县退兵模型。",
+                           "no recruit was returned in these data (returned is zero throughout): the "
+                           "district early-discharge model is not estimated.")]
+        roles_d = ()
+    return checks + discharge, {"signup": roles_s, "discharge": roles_d}
+
+
+# --- recruit-level analyses ----------------------------------------------------------
+
+def _varying(recruits: pd.DataFrame, columns: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(c for c in columns if c in recruits and recruits[c].dropna().nunique() > 1)
+
+
+def _survival_checks(recruits: pd.DataFrame | None, window_days: int) -> tuple[list[Check], tuple[str, ...]]:
+    if recruits is None or len(recruits) == 0:
+        return [_skip("survival", "没有新兵个人记录，未做个人层面的退兵时间分析（Kaplan-Meier、Cox 模型）。",
+                      "no recruit records in the data: the recruit-level analysis of early discharge "
+                      "(Kaplan-Meier shares, Cox models) is not done.")], ()
+    from recruitstats.models.survival import discharge_durations
+
+    if "enlist_date" not in recruits or recruits["enlist_date"].isna().all():
+        return [_skip("survival", "新兵记录中没有入伍日期（enlist_date），无法计算服役天数，未做退兵时间分析。",
+                      "the recruit records have no enlistment dates (enlist_date): days at risk cannot be "
+                      "counted, so the recruit-level analysis of early discharge is not done.")], ()
+    durations = discharge_durations(recruits, window_days=window_days)  # bad dates: InputError
+    events = int(durations["event"].sum())
+    if events == 0:
+        return [_skip("survival", f"{len(recruits):,} 名新兵在 {window_days} 天内无人退兵，无法估计退兵风险。",
+                      f"none of the {len(recruits):,} recruits was returned within {window_days} days: there "
+                      "is no early discharge to analyse.")], ()
+    checks = [Check("survival", "ok")]
+    covariates = _varying(recruits, SURVIVAL_COVARIATES)
+    need = EVENTS_PER_COVARIATE * max(len(covariates), 1)
+    n_districts = recruits[_district_key(recruits)].nunique() if "district" in recruits else 0
+    if not covariates:
+        checks.append(_skip("survival.models", "新兵记录中没有取值有变化的动员或学籍变量，未估计 Cox 模型。",
+                            "no contact or college-status column varies in the recruit records: the Cox and "
+                            "piecewise models are not estimated."))
+    elif events < need:
+        checks.append(_skip("survival.models",
+                            f"只有 {events} 例退兵，{len(covariates)} 个协变量至少需要 {need} 例"
+                            f"（每个变量 {EVENTS_PER_COVARIATE} 例），未估计 Cox 和分段指数模型；仅给出退兵比例。",
+                            f"only {events} returns: {len(covariates)} covariates need at least {need} "
+                            f"({EVENTS_PER_COVARIATE} per covariate), so the Cox and piecewise models are not "
+                            "estimated; only the shares returned are shown."))
+    elif n_districts < 2:
+        checks.append(_skip("survival.models", "新兵只来自 1 个区县，无法按区县聚类，未估计 Cox 模型。",
+                            "the recruits come from one district: errors clustered by district need at "
+                            "least 2, so the Cox and piecewise models are not estimated."))
+    by_cause = durations.loc[durations["event"] == 1, "cause"].value_counts()
+    if not checks[-1].runs or by_cause.max() < MIN_CAUSE_EVENTS:
+        checks.append(_skip("survival.causes",
+                            f"各退兵原因的退兵数都少于 {MIN_CAUSE_EVENTS} 例（或未估计 Cox 模型），未分原因建模。",
+                            f"no exit cause has {MIN_CAUSE_EVENTS} or more returns (or the Cox model is not "
+                            "estimated): the cause-specific models are not fitted."))
+    return checks, covariates
+
+
+# --- entry point ------------------------------------------------------------------
+
+def assess(panel: pd.DataFrame, recruits: pd.DataFrame | None = None, *, synthetic: bool = False,
+           truth: bool = False, window_days: int = 90) -> Assessment:
+    """Check what every analysis needs, before anything is fitted.
+
+    Parameters
+    ----------
+    panel : canonical panel (as :func:`recruitstats.load_panel` returns).
+    recruits : canonical recruit records, or None when there are none.
+    synthetic : the data are synthetic (simulated); only then is a truth shown.
+    truth : the data come with the simulation's true values (``truth.json``).
+    window_days : the early-discharge window of the survival analysis.
+
+    Returns
+    -------
+    Assessment
+        ``can(analysis)``, ``levers(model)``, ``covariates``, ``say(prefix, lang=)`` and
+        ``skipped(lang)`` (run.json's list).
+
+    Raises
+    ------
+    InputError
+        When the panel has no data rows (a blank template): nothing can be reported.
+    """
+    if panel is None or len(panel) == 0:
+        raise InputError([Problem("no data rows: the panel is empty (a blank template?); fill in at least one "
+                                  "district and cycle / 没有数据行：面板为空（空白模板？），请至少填写一个区县和批次")])
+    checks, roles = _panel_checks(panel)
+    survival, covariates = _survival_checks(recruits, window_days)
+    checks += survival
+    if not (synthetic and truth):
+        checks.append(Check("truth", "skipped", "真实数据没有“真值”，不显示模拟真值。",
+                            "these are not simulated data: there is no true value to compare with."))
+    return Assessment(tuple(checks), roles, covariates, bool(synthetic))
