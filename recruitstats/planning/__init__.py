@@ -3,5 +3,7 @@ scenarios for next cycle and budget allocation, all built on fitted results."""
 
 from recruitstats.planning.adstock import AdstockResult, fit_adstock, geometric_adstock, hill
 from recruitstats.planning.power import PowerResult, power, power_panel
+from recruitstats.planning.scenarios import ScenarioResult, next_cycle, parse_change
 
-__all__ = ["AdstockResult", "fit_adstock", "geometric_adstock", "hill", "PowerResult", "power", "power_panel"]
+__all__ = ["AdstockResult", "fit_adstock", "geometric_adstock", "hill", "PowerResult", "power", "power_panel",
+           "ScenarioResult", "next_cycle", "parse_change"]

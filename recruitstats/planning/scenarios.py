@@ -1,0 +1,323 @@
+"""Scenarios for next cycle: a district or a city changes its levers.
+
+"If our city raises the allowance by 20%, publicity by 30% and doubles door
+visits next cycle, how many applicants, and how many early returns?" The answer
+comes from the fitted models' own predictions (``result.predict``, the policy
+functions of :mod:`recruitstats.policy`), never from a separate formula:
+
+- rows: each selected district's row in the latest cycle of the fitted data; next
+  cycle is predicted as that cycle with the levers changed (the latest cycle's effect
+  is carried forward; eligible youth and recruits as in the latest cycle);
+- expected change: :func:`recruitstats.policy.scenario` (delta-method interval);
+- prediction interval of next cycle's count: coefficients drawn from their
+  covariance (multivariate t with the model's degrees of freedom), predictions
+  through ``predict``'s design and link at each draw, then outcome noise
+  (quasi-Poisson: gamma-Poisson with the model's Pearson dispersion; logit:
+  beta-binomial), all with an explicit seed. Fixed effects are held at their estimates.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+
+from recruitstats.errors import InputError, Problem
+from recruitstats.levers import LEVERS
+from recruitstats.results import json_safe
+from recruitstats.schema import SYNTHETIC_LABEL
+
+__all__ = ["ScenarioResult", "next_cycle", "parse_change", "coefficient_draws", "predictive_draws",
+           "dispersion"]
+
+#: Other names a user may give a lever: its column, its Chinese label, common words.
+_ALIASES = {"allowance": "stipend", "family_allowance": "stipend", "优待金": "stipend",
+            "publicity_spend": "publicity", "宣传经费": "publicity", "宣传": "publicity",
+            "door_visits": "outreach", "入户动员": "outreach", "visits": "outreach"}
+_CHANGE = re.compile(r"^\s*([^=\s]+)\s*=\s*(?:([+-]?\d+(?:\.\d+)?)\s*[%％]|[x×*]\s*(\d+(?:\.\d+)?))\s*$")
+
+
+def parse_change(text: str) -> tuple[str, float]:
+    """``"publicity=+30%"`` -> ``("publicity", 1.3)``; ``"outreach=x2"`` -> ``("outreach", 2.0)``.
+
+    A lever may be named by its registry name, its column (``door_visits``), or
+    ``allowance``; the change is ``+N%``/``-N%`` or ``xF`` (a factor).
+    """
+    m = _CHANGE.match(str(text))
+    if not m:
+        raise InputError([Problem(f"cannot read the change {text!r}", column="--set",
+                                  expected="lever=+30%, lever=-10% or lever=x2")])
+    name, pct, factor = m.groups()
+    lever = _ALIASES.get(name, name)
+    if lever not in LEVERS:
+        raise InputError([Problem(f"unknown lever {name!r} in {text!r}", column="--set",
+                                  expected=", ".join([*LEVERS, "allowance"]))])
+    value = 1 + float(pct) / 100 if pct is not None else float(factor)
+    if not value > 0:
+        raise InputError([Problem(f"{text!r} would make {lever} zero or negative", column="--set",
+                                  expected="a change above -100%")])
+    return lever, value
+
+
+# --- draws: parameters, then outcomes ---------------------------------------------------
+
+def coefficient_draws(result, reps: int, seed: int) -> np.ndarray:
+    """Coefficients (reps x k) from a multivariate t with the result's df (normal when infinite)."""
+    if seed is None:
+        raise InputError("prediction intervals need an explicit seed (seed=...)")
+    rng = np.random.default_rng(seed)
+    b = result.params.to_numpy(float)
+    z = rng.multivariate_normal(np.zeros(len(b)), result.cov.to_numpy(float), size=reps, method="eigh")
+    df = getattr(result, "df_t", float("inf"))
+    if df is not None and np.isfinite(df):
+        z = z / np.sqrt(rng.chisquare(df, size=(reps, 1)) / df)
+    return b + z
+
+
+def predictive_draws(result, rows: pd.DataFrame, draws: np.ndarray) -> np.ndarray:
+    """Expected outcome of each row at each coefficient draw (reps x rows), through ``predict``'s design.
+
+    Equal to ``result.predict(rows, params=b)`` for every draw ``b`` (tested), without
+    rebuilding the design per draw.
+    """
+    d = result._design(rows)
+    eta = d.base[None, :] + draws @ d.X.T
+    if d.dbase is not None:
+        eta = eta + (draws - d.b0) @ d.dbase.T
+    return result.link.mean(eta, d.n[None, :])
+
+
+def dispersion(result) -> float:
+    """Pearson dispersion of a rate model: sum((y - mu)^2 / V(mu)) / residual df (at least 1)."""
+    used = result.data.loc[result.rows_used]
+    y = pd.to_numeric(used[result.outcome], errors="coerce").to_numpy(float)
+    mu = result.fitted.to_numpy(float)
+    var = mu
+    if result.link.name == "logit":
+        n = used[result.exposure].to_numpy(float)
+        var = mu * (1 - mu / n)
+    fes = [f for f in result.fit.fixed_effects if f in used]
+    k = len(result.params) + sum(int(used[f].nunique()) for f in fes) - max(len(fes) - 1, 0)
+    resid_df = max(len(y) - k, 1)
+    return max(float(np.sum((y - mu) ** 2 / np.maximum(var, 1e-300)) / resid_df), 1.0)
+
+
+def _outcome_noise(rng: np.random.Generator, mu: np.ndarray, phi: float, link: str,
+                   n: np.ndarray | None) -> np.ndarray:
+    """Counts with mean ``mu`` and variance ``phi`` times the family's variance."""
+    if link == "logit":
+        p = np.clip(mu / n, 1e-12, 1 - 1e-12)
+        rho = np.clip((phi - 1) / np.maximum(n - 1, 1), 0, 0.999)
+        if phi > 1:
+            s = (1 - rho) / np.maximum(rho, 1e-12)
+            p = rng.beta(p * s, (1 - p) * s)
+        return rng.binomial(np.broadcast_to(n, p.shape).astype(np.int64), p).astype(float)
+    if phi > 1 + 1e-9:
+        return rng.poisson(rng.gamma(mu / (phi - 1), phi - 1)).astype(float)
+    return rng.poisson(mu).astype(float)
+
+
+# --- the scenario -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    """Next cycle's predicted outcomes when levers change.
+
+    ``table`` is indexed by outcome (``applicants``; ``returned`` with a discharge model):
+    ``baseline`` and ``predicted`` expected counts, ``change`` with its confidence
+    interval (``change_ci_low``/``change_ci_high``, delta method), and prediction
+    intervals of next cycle's count without (``baseline_pi_low``/``_high``) and with
+    the change (``pi_low``/``pi_high``), which include parameter uncertainty and
+    outcome noise. ``by_district`` gives each district's expected counts.
+    """
+
+    table: pd.DataFrame
+    by_district: pd.DataFrame
+    changes: dict[str, float]
+    where: str
+    cycle: str
+    level: float
+    reps: int
+    seed: int
+    synthetic: bool
+    notes: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {"changes": {k: float(v) for k, v in self.changes.items()}, "where": self.where,
+               "based_on_cycle": self.cycle, "level": self.level, "reps": self.reps, "seed": self.seed,
+               "outcomes": {o: row.to_dict() for o, row in self.table.iterrows()},
+               "by_district": self.by_district.to_dict(orient="records"), "notes": list(self.notes),
+               "interval": "change: delta method (confidence); pi: prediction interval with parameter "
+                           "draws and quasi-likelihood outcome noise", "synthetic": self.synthetic}
+        if self.synthetic:
+            out["data_label"] = SYNTHETIC_LABEL
+        return json_safe(out)
+
+    def summary(self, lang: str = "en") -> str:
+        changes = ", ".join(f"{LEVERS[k].label(lang)} x{v:g}" for k, v in self.changes.items())
+        pct = f"{self.level:.0%}"
+        names = {"applicants": ("报名人数", "applicants"), "returned": ("退兵人数", "early returns")}
+        where = self.where.replace("all districts", "全部区县").replace("district ", "区县 ").replace("city ", "地市 ")
+        lines = [f"情景（{where}，基于 {self.cycle} 批次）：{changes}" if lang == "zh"
+                 else f"Scenario ({self.where}, next cycle based on {self.cycle}): {changes}"]
+        for outcome, r in self.table.iterrows():
+            zh, en = names.get(outcome, (outcome, outcome))
+            if lang == "zh":
+                lines.append(f"  {zh}：预计 {r['predicted']:,.0f}（原 {r['baseline']:,.0f}），变化 {r['change']:+,.1f}"
+                             f"（{pct} 置信区间 {r['change_ci_low']:+,.1f} 至 {r['change_ci_high']:+,.1f}）；"
+                             f"下一批次 {pct} 预测区间 {r['pi_low']:,.0f} 至 {r['pi_high']:,.0f}")
+            else:
+                lines.append(f"  {en}: expected {r['predicted']:,.0f} (now {r['baseline']:,.0f}), change "
+                             f"{r['change']:+,.1f} ({pct} CI {r['change_ci_low']:+,.1f} to {r['change_ci_high']:+,.1f}); "
+                             f"{pct} prediction interval for next cycle {r['pi_low']:,.0f} to {r['pi_high']:,.0f}")
+        if self.synthetic:
+            lines.append("  模拟数据（SYNTHETIC）" if lang == "zh" else "  (synthetic data)")
+        return "\n".join(lines)
+
+
+def _select(result, district: str | None, city: str | None) -> tuple[pd.DataFrame, str, str]:
+    used = result.data.loc[result.rows_used]
+    rows = used[used["cycle_index"] == used["cycle_index"].max()]
+    where = "all districts"
+    if district is not None:
+        match = rows["district"].astype(str) == str(district)
+        if "district_code" in rows:
+            match |= rows["district_code"].astype(str) == str(district)
+        where = f"district {district}"
+        names = rows["district"].astype(str)
+        rows = rows[match]
+    elif city is not None:
+        if "city" not in rows:
+            raise InputError("the data have no city column: choose a district instead")
+        names = rows["city"].astype(str)
+        rows = rows[rows["city"].astype(str) == str(city)]
+        where = f"city {city}"
+    if not len(rows):
+        known = ", ".join(sorted(names.unique())[:10])
+        raise InputError([Problem(f"no {where.split()[0]} named {(district or city)!r} in the latest cycle "
+                                  "of the fitted data", column="district" if district else "city",
+                                  expected=known + (" ..." if names.nunique() > 10 else ""))])
+    return rows, where, str(rows["cycle"].iloc[0])
+
+
+def _apply(rows: pd.DataFrame, changes: Mapping[str, float]) -> pd.DataFrame:
+    out = rows.copy()
+    for lever, factor in changes.items():
+        col = LEVERS[lever].column
+        out[col] = pd.to_numeric(out[col], errors="coerce").astype(float) * float(factor)
+    return out
+
+
+def _model_changes(result, changes: Mapping[str, float], notes: list[str]) -> dict[str, float]:
+    own = {}
+    for lever, factor in changes.items():
+        if lever in result.params.index and lever in getattr(result, "levers", ()):
+            own[lever] = factor
+        elif lever in getattr(result, "levers", ()):
+            reason = result.not_identified.get(lever, "not identified")
+            raise InputError(f"the effect of {lever} on {result.outcome} is not identified ({reason}); "
+                             "no prediction can be made for a change to it")
+        else:
+            notes.append(f"{lever} is not a lever of the {result.model} model: it is held fixed there")
+    return own
+
+
+def _outcome_row(result, rows: pd.DataFrame, changes: dict[str, float], *, level: float, reps: int,
+                 seed: int, stream: int) -> tuple[dict[str, float], pd.DataFrame]:
+    from recruitstats.policy import scenario as expected_scenario
+
+    changed = _apply(rows, changes)
+    if changes:
+        s = expected_scenario(result, changes=changes, data=rows, level=level)
+        ci = (float(s["change_ci_low"]), float(s["change_ci_high"]))
+    else:
+        ci = (0.0, 0.0)
+    base, new = result.predict(rows), result.predict(changed)
+    draws = coefficient_draws(result, reps, seed)
+    rng = np.random.default_rng([seed, stream])
+    phi = dispersion(result)
+    n = rows[result.exposure].to_numpy(float)[None, :] if result.link.name == "logit" else None
+    y0 = _outcome_noise(rng, predictive_draws(result, rows, draws), phi, result.link.name, n).sum(axis=1)
+    y1 = _outcome_noise(rng, predictive_draws(result, changed, draws), phi, result.link.name, n).sum(axis=1)
+    q = [0.5 - level / 2, 0.5 + level / 2]
+    row = {"baseline": float(base.sum()), "predicted": float(new.sum()), "change": float(new.sum() - base.sum()),
+           "change_ci_low": ci[0], "change_ci_high": ci[1],
+           "baseline_pi_low": float(np.quantile(y0, q[0])), "baseline_pi_high": float(np.quantile(y0, q[1])),
+           "pi_low": float(np.quantile(y1, q[0])), "pi_high": float(np.quantile(y1, q[1])), "dispersion": phi}
+    key = "district_code" if "district_code" in rows else "district"
+    per = pd.DataFrame({"district": rows["district"].astype(str).to_numpy(), "outcome": result.outcome,
+                        "baseline": base.to_numpy(float), "predicted": new.to_numpy(float)}, index=rows.index)
+    if key == "district_code":
+        per.insert(1, "district_code", rows["district_code"].astype(str).to_numpy())
+    return row, per
+
+
+def next_cycle(
+    signup,
+    changes: Mapping[str, float],
+    *,
+    discharge=None,
+    district: str | None = None,
+    city: str | None = None,
+    level: float = 0.95,
+    reps: int = 4000,
+    seed: int,
+) -> ScenarioResult:
+    """Predicted applicants (and early returns) next cycle when levers are multiplied by factors.
+
+    Parameters
+    ----------
+    signup : fitted sign-up model (:func:`recruitstats.fit_signup`).
+    changes : lever -> factor, e.g. ``{"stipend": 1.2, "publicity": 1.3, "outreach": 2.0}``
+        (see :func:`parse_change` for ``"publicity=+30%"`` strings).
+    discharge : fitted early-discharge model on the same panel, for the returns.
+    district, city : the district (name or code) or city that changes; default all.
+    level : level of the confidence and prediction intervals.
+    reps : parameter (and outcome) draws for the prediction intervals.
+    seed : seed of the draws.
+
+    Returns
+    -------
+    ScenarioResult
+    """
+    if district is not None and city is not None:
+        raise InputError("give a district or a city, not both")
+    if not 0 < level < 1:
+        raise InputError(f"level must be between 0 and 1, not {level!r}")
+    if not isinstance(reps, int) or reps < 100:
+        raise InputError(f"reps must be a whole number of at least 100, not {reps!r}")
+    changes = {_ALIASES.get(k, k): float(v) for k, v in dict(changes).items()}
+    for lever, factor in changes.items():
+        if lever not in LEVERS:
+            raise InputError(f"unknown lever {lever!r}; choose from {', '.join(LEVERS)}")
+        if not (math.isfinite(factor) and factor > 0):
+            raise InputError(f"the factor of {lever} must be a positive number, not {factor!r}")
+    notes: list[str] = []
+    rows, where, cycle = _select(signup, district, city)
+    own = _model_changes(signup, changes, notes)
+    out, per = {}, []
+    out["applicants"], p = _outcome_row(signup, rows, own, level=level, reps=reps, seed=seed, stream=1)
+    per.append(p)
+    if discharge is not None:
+        d_rows = discharge.data.loc[discharge.data.index.intersection(rows.index)]
+        d_rows = d_rows.loc[d_rows.index.isin(discharge.rows_used)]
+        if len(d_rows) < len(rows):
+            notes.append(f"{len(rows) - len(d_rows)} district(s) are not in the discharge model (no return in "
+                         "any cycle, or rows missing): their returns are not predicted")
+        if len(d_rows):
+            d_own = _model_changes(discharge, changes, notes)
+            out["returned"], p = _outcome_row(discharge, d_rows, d_own, level=level, reps=reps, seed=seed,
+                                              stream=2)
+            per.append(p)
+    notes.append("next cycle = the latest cycle with the levers changed (its cycle effect, eligible youth and "
+                 "recruits carried forward); fixed effects held at their estimates")
+    table = pd.DataFrame.from_dict(out, orient="index")
+    table.index.name = "outcome"
+    synthetic = bool(getattr(signup, "synthetic", False))
+    return ScenarioResult(table=table, by_district=pd.concat(per, ignore_index=True), changes=changes,
+                          where=where, cycle=cycle, level=level, reps=reps, seed=seed, synthetic=synthetic,
+                          notes=tuple(notes))

@@ -1,0 +1,107 @@
+"""Next-cycle scenarios: built on predict, exact for a logged lever, intervals that behave."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from recruitstats.cli import main
+from recruitstats.errors import InputError
+from recruitstats.models.rates import fit_discharge, fit_signup
+from recruitstats.planning.scenarios import (coefficient_draws, dispersion, next_cycle, parse_change,
+                                             predictive_draws)
+from recruitstats.simulate import simulate
+
+
+@pytest.fixture(scope="module")
+def panel() -> pd.DataFrame:
+    return simulate(seed=21, n_cities=3, districts_per_city=6, first_year=2019, last_year=2024).panel
+
+
+@pytest.fixture(scope="module")
+def models(panel):
+    return fit_signup(panel), fit_discharge(panel)
+
+
+@pytest.mark.parametrize("text, expected", [("publicity=+30%", ("publicity", 1.3)), ("outreach=x2", ("outreach", 2.0)),
+                                            ("allowance=+20%", ("stipend", 1.2)), ("door_visits=×1.5", ("outreach", 1.5)),
+                                            ("stipend=-10％", ("stipend", 0.9))])
+def test_parse_change(text, expected):
+    lever, factor = parse_change(text)
+    assert lever == expected[0] and factor == pytest.approx(expected[1])
+
+
+@pytest.mark.parametrize("text", ["publicity", "publicity=30", "nolever=+5%", "publicity=-100%", "publicity=x-2"])
+def test_parse_change_refuses(text):
+    with pytest.raises(InputError):
+        parse_change(text)
+
+
+def test_draws_go_through_predict(models):
+    signup, _ = models
+    rows = signup.data.loc[signup.rows_used].iloc[-7:].copy()
+    rows["publicity_spend"] *= 1.3
+    draws = coefficient_draws(signup, 5, seed=3)
+    mu = predictive_draws(signup, rows, draws)
+    for b, m in zip(draws, mu):
+        np.testing.assert_allclose(m, signup.predict(rows, params=b).to_numpy(), rtol=1e-12)
+
+
+def test_publicity_scenario_is_exact_and_intervals_nest(models):
+    signup, discharge = models
+    r = next_cycle(signup, {"publicity": 1.3}, discharge=discharge, reps=2000, seed=1)
+    a = r.table.loc["applicants"]
+    # publicity enters as log(spend / youth): every expected count is multiplied by 1.3^b
+    assert a["predicted"] / a["baseline"] == pytest.approx(1.3 ** signup.params["publicity"], rel=1e-10)
+    assert a["change_ci_low"] < a["change"] < a["change_ci_high"]
+    assert a["pi_low"] < a["predicted"] < a["pi_high"]
+    # the prediction interval of the count is wider than the confidence interval of its expectation
+    assert a["pi_high"] - a["pi_low"] > a["change_ci_high"] - a["change_ci_low"]
+    assert "returned" in r.table.index and r.synthetic
+    last = signup.data.loc[signup.rows_used, "cycle_index"].max()
+    assert r.by_district["district"].nunique() == (signup.data["cycle_index"] == last).sum()
+    again = next_cycle(signup, {"publicity": 1.3}, discharge=discharge, reps=2000, seed=1)
+    assert again.to_dict() == r.to_dict()
+
+
+def test_prediction_interval_reflects_dispersion(models):
+    signup, _ = models
+    phi = dispersion(signup)
+    assert phi > 1  # the simulator's gamma frailty makes sign-ups overdispersed
+    r = next_cycle(signup, {"outreach": 2.0}, reps=4000, seed=2)
+    a = r.table.loc["applicants"]
+    # with parameter draws and quasi-Poisson noise the interval is wider than Poisson noise alone
+    poisson_width = 2 * 1.96 * np.sqrt(a["predicted"])
+    assert a["pi_high"] - a["pi_low"] > poisson_width
+
+
+def test_city_and_district(models, panel):
+    signup, discharge = models
+    city = panel["city"].iloc[0]
+    r = next_cycle(signup, {"stipend": 1.2}, discharge=discharge, city=city, seed=4, reps=500)
+    assert r.where == f"city {city}" and set(r.by_district["district"]) <= set(panel.loc[panel["city"] == city, "district"])
+    code = panel["district_code"].iloc[0]
+    r = next_cycle(signup, {"stipend": 1.2}, district=code, seed=4, reps=500)
+    assert r.by_district["district_code"].unique().tolist() == [code]
+    for kwargs in (dict(city="nowhere"), dict(district="x", city=city), dict(reps=10)):
+        with pytest.raises(InputError):
+            next_cycle(signup, {"stipend": 1.2}, seed=1, **kwargs)
+    with pytest.raises(InputError):
+        next_cycle(signup, {"stipend": 0.0}, seed=1)
+
+
+def test_cli(tmp_path, panel, capsys):
+    path = tmp_path / "panel.csv"
+    panel.to_csv(path, index=False)
+    code = main(["scenario", "--data", str(path), "--set", "publicity=+30%", "--set", "outreach=x2",
+                 "--reps", "500", "--json"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    data = json.loads(out.out)
+    assert set(data["outcomes"]) == {"applicants", "returned"} and data["synthetic"] is True
+    assert data["changes"] == {"publicity": 1.3, "outreach": 2.0}
+    assert main(["scenario", "--data", str(path), "--set", "publicity=lots"]) == 2
+    assert "--set" in capsys.readouterr().err
