@@ -16,6 +16,7 @@ from scipy import stats
 
 from recruitstats.errors import InputError, Problem
 from recruitstats.inference import FEW_CLUSTERS
+from recruitstats.results import LOG, Design, ResultBase
 from recruitstats.models.survival import EXIT_CAUSES, _need_durations, covariate_matrix
 
 __all__ = ["CoxResult", "fit_cox", "PHCheck", "ph_check", "CauseSpecificResult", "fit_cause_specific"]
@@ -26,13 +27,17 @@ __all__ = ["CoxResult", "fit_cox", "PHCheck", "ph_check", "CauseSpecificResult",
 # --------------------------------------------------------------------------
 
 @dataclass
-class CoxResult:
-    """A Cox proportional-hazards fit (statsmodels ``PHReg``).
+class CoxResult(ResultBase):
+    """A Cox proportional-hazards fit (statsmodels ``PHReg``), answering the result protocol.
+
+    ``predict`` gives the relative hazard ``exp(x b)`` (the partial hazard, as lifelines'
+    ``predict_partial_hazard``) through the log link, so the policy quantities of
+    :mod:`recruitstats.policy` (elasticities of the hazard, scenarios) hold for it too.
 
     Attributes
     ----------
     params : log hazard ratios by covariate (design column names).
-    se : their standard errors (cluster-robust when ``cluster`` was given).
+    se : (property) their standard errors (cluster-robust when ``cluster`` was given).
     cov : covariance matrix of ``params``.
     n_obs, n_events, n_clusters : recruits, returns, clusters (None without clusters).
     ties : "efron" or "breslow".
@@ -41,7 +46,6 @@ class CoxResult:
     """
 
     params: pd.Series
-    se: pd.Series
     cov: pd.DataFrame
     n_obs: int
     n_events: int
@@ -55,6 +59,26 @@ class CoxResult:
     loglik: float = np.nan
     _phreg: object = field(default=None, repr=False)
     _strata: np.ndarray | None = field(default=None, repr=False)
+    covariates: tuple[str, ...] = ()
+    reference: dict | None = None
+    synthetic: bool = False
+    warnings: tuple[str, ...] = ()
+    model: str = "cox"
+    link = LOG
+
+    @property
+    def nobs(self) -> int:
+        return int(self.n_obs)
+
+    def _design(self, data: pd.DataFrame | None) -> Design:
+        if data is None:
+            X = np.asarray(self._phreg.model.exog, float)
+            index = pd.RangeIndex(len(X))
+        else:
+            X = covariate_matrix(data, self.covariates, reference=self.reference)
+            X = X.reindex(columns=self.params.index, fill_value=0.0).to_numpy(float)
+            index = data.index
+        return Design(X, np.zeros(len(X)), np.ones(len(X)), index)
 
     @property
     def pvalues(self) -> pd.Series:
@@ -73,8 +97,15 @@ class CoxResult:
         return pd.DataFrame({"log_hr": self.params, "se": self.se, "hr": np.exp(self.params),
                              "low": np.exp(ci["low"]), "high": np.exp(ci["high"]), "p_value": self.pvalues})
 
-    def summary(self) -> pd.DataFrame:
-        return self.hazard_ratios()
+    def summary(self) -> str:
+        """Log hazard ratios as text, with the hazard ratios' table in :meth:`hazard_ratios`."""
+        return ResultBase.summary(self)
+
+
+def _is_synthetic(data: pd.DataFrame) -> bool:
+    if "data_source" not in data:
+        return False
+    return any("SYNTHETIC" in str(v).upper() for v in pd.unique(data["data_source"].dropna()))
 
 
 def _cox_inputs(data, covariates, duration, event, reference):
@@ -290,11 +321,12 @@ def fit_cox(
         else:
             raise InputError(f"vcov must be 'auto', 'cluster' or 'jackknife' (got {vcov!r})")
     cov = pd.DataFrame(cov, index=names, columns=names)
-    return CoxResult(params=params, se=pd.Series(np.sqrt(np.diag(cov)), index=names), cov=cov, df_t=df_t,
+    return CoxResult(params=params, cov=cov, df_t=df_t,
                      n_obs=len(data), n_events=int(data[event].sum()), n_clusters=n_clusters, ties=ties,
                      inference=inference, model_se=model_se,
                      model_cov=pd.DataFrame(model_cov, index=names, columns=names), cause=cause,
-                     loglik=float(res.llf), _phreg=res, _strata=strata_values)
+                     loglik=float(res.llf), _phreg=res, _strata=strata_values, covariates=tuple(covariates),
+                     reference=reference, synthetic=_is_synthetic(data))
 
 
 # --------------------------------------------------------------------------

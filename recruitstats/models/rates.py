@@ -169,6 +169,12 @@ class RateModelResult(ResultBase):
         return _lookup_fixed_effects(self, rows, fes), None
 
     # --- export -------------------------------------------------------------------
+    def summary(self) -> str:
+        """The regression table as text (levers, controls, N, clusters, inference, dropped rows)."""
+        from recruitstats.report.tables import format_regression_table
+
+        return format_regression_table(self)
+
     def _terms_dict(self, terms: Sequence[str]) -> dict[str, dict[str, float]]:
         ci = self.conf_int()
         out = {}

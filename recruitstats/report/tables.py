@@ -1,4 +1,4 @@
-"""Regression tables for rate model results: as DataFrames and as text an economist recognises.
+"""Regression tables for any result of the protocol: as DataFrames and as text an economist recognises.
 
 Precision follows the standard error: it is shown to two significant digits and the
 coefficient and interval to the same decimal place. Levers that the design cannot
@@ -13,10 +13,11 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
+from recruitstats.levers import LEVERS
 from recruitstats.schema import SYNTHETIC_LABEL
 
-__all__ = ["decimals_for", "regression_table", "format_regression_table", "compare_table",
-           "format_compare_table", "format_pvalue"]
+__all__ = ["decimals_for", "regression_table", "format_regression_table", "format_tidy", "compare_table",
+           "format_compare_table", "format_pvalue", "term_label"]
 
 _MODEL_TITLE = {
     "signup": "Sign-up model: applicants out of eligible youth",
@@ -47,38 +48,143 @@ def format_pvalue(p: float) -> str:
     return "<0.001" if p < 0.001 else f"{p:.3f}"
 
 
-def regression_table(result, *, level: float | None = None) -> pd.DataFrame:
-    """One row per lever and control: coef, se, ci_low, ci_high, p_value (and bootstrap columns if any).
+def _terms(result) -> list[str]:
+    """Terms in display order: intercept, levers, controls (not-identified ones included), then the rest."""
+    params = list(result.params.index)
+    listed = [t for t in ("(intercept)",) if t in params]
+    listed += [t for t in (*getattr(result, "levers", ()), *getattr(result, "controls", ())) if t not in listed]
+    return listed + [t for t in params if t not in listed]
 
-    Not-identified terms are rows with no numbers and the reason in ``note``.
-    Nothing is rounded.
-    """
-    level = result.level if level is None else level
-    ci = result.conf_int(level)
+
+def term_label(term: str, lang: str = "en") -> str:
+    """A lever's label from the registry (``宣传经费``), other terms as they are."""
+    lever = LEVERS.get(term)
+    return lever.label(lang) if lever is not None else term
+
+
+def _one_table(result, level: float) -> pd.DataFrame:
+    tidy = result.tidy(level).set_index("term")
+    boot = getattr(result, "bootstrap", None)
+    not_identified = getattr(result, "not_identified", {}) or {}
     rows = {}
-    for term in [*result.levers, *result.controls]:
-        if term in result.params.index:
-            row = {"coef": float(result.params[term]), "se": float(result.se[term]),
-                   "ci_low": float(ci.loc[term, "low"]), "ci_high": float(ci.loc[term, "high"]),
-                   "p_value": float(result.pvalues[term]), "note": ""}
-            boot = getattr(result, "bootstrap", None)
+    for term in _terms(result):
+        if term in tidy.index:
+            t = tidy.loc[term]
+            row = {"coef": float(t["estimate"]), "se": float(t["se"]), "ci_low": float(t["ci_low"]),
+                   "ci_high": float(t["ci_high"]), "p_value": float(t["p_value"]), "note": ""}
             if boot is not None and term in boot.index:
                 row.update(boot_p_value=float(boot.loc[term, "p_value"]),
                            boot_ci_low=float(boot.loc[term, "ci_low"]),
                            boot_ci_high=float(boot.loc[term, "ci_high"]))
         else:
             row = {"coef": np.nan, "se": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p_value": np.nan,
-                   "note": result.not_identified.get(term, "not identified")}
+                   "note": not_identified.get(term, "not identified")}
         rows[term] = row
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.index.name = "term"
-    out.attrs.update(level=level, model=result.model, n_obs=result.n_obs, n_clusters=result.n_clusters,
-                     inference=result.fit.inference)
+    out.attrs.update(level=level, model=result.model, n_obs=result.nobs,
+                     n_clusters=getattr(result, "n_clusters", None), inference=result.inference,
+                     synthetic=bool(result.synthetic))
     return out
 
 
-def format_regression_table(result, *, level: float | None = None) -> str:
-    """The regression table as plain text (for the terminal and reports)."""
+def _named(results) -> dict[str, object]:
+    if isinstance(results, Mapping):
+        return dict(results)
+    if isinstance(results, (list, tuple)):
+        names: dict[str, object] = {}
+        for res in results:
+            name, k = res.model, 2
+            while name in names:
+                name, k = f"{res.model} ({k})", k + 1
+            names[name] = res
+        return names
+    return {}
+
+
+def regression_table(results, *, level: float | None = None) -> pd.DataFrame:
+    """Estimates of one result, or of several side by side, as numbers (nothing rounded).
+
+    Parameters
+    ----------
+    results : any result of the protocol (rate models of every family, Cox, event
+        studies...), or a list or dict (name -> result) of them.
+
+    Returns
+    -------
+    For one result: one row per term with coef, se, ci_low, ci_high, p_value, note
+    (the reason a term is not identified) and bootstrap columns if any. For several:
+    columns ``(model, statistic)``, one row per term of any model (empty where a model
+    has no such term). ``attrs`` carry N, clusters and inference of each model.
+    """
+    named = _named(results)
+    if not named:
+        return _one_table(results, getattr(results, "level", 0.95) if level is None else level)
+    tables = {name: _one_table(res, getattr(res, "level", 0.95) if level is None else level)
+              for name, res in named.items()}
+    order = list(dict.fromkeys(t for table in tables.values() for t in table.index))
+    out = pd.concat({name: table.reindex(order) for name, table in tables.items()}, axis=1)
+    out.index.name = "term"
+    out.attrs["models"] = {name: dict(table.attrs) for name, table in tables.items()}
+    return out
+
+
+def format_tidy(result, *, level: float | None = None) -> str:
+    """A plain-text summary of any result: estimate (se) [interval] p, then N and inference."""
+    level = getattr(result, "level", 0.95) if level is None else level
+    table = _one_table(result, level)
+    pct = f"{level * 100:g}%"
+    head = f"{'':<22}{'estimate':>12}  {pct + ' CI':^26}{'p':>9}"
+    lines = [str(result.model), head, "-" * len(head)]
+    for term, row in table.iterrows():
+        if np.isnan(row["coef"]):
+            lines.append(f"{term:<22}{'not identified':>12}  ({row['note']})")
+            continue
+        d = decimals_for(row["se"])
+        ci = f"[{_num(row['ci_low'], d)}, {_num(row['ci_high'], d)}]"
+        lines += [f"{term:<22}{_num(row['coef'], d):>12}  {ci:^26}{format_pvalue(row['p_value']):>9}",
+                  f"{'':<22}{'(' + _num(row['se'], d) + ')':>12}"]
+    lines += ["-" * len(head), f"Observations: {result.nobs:,}. Inference: {result.inference}."]
+    lines += [f"Warning: {w}" for w in getattr(result, "warnings", ())]
+    if result.synthetic:
+        lines.append(SYNTHETIC_LABEL)
+    return "\n".join(lines)
+
+
+def _format_many(named: Mapping[str, object], level: float | None) -> str:
+    table = regression_table(named, level=level)
+    cells: dict[str, list[str]] = {}
+    width = max(12, *(len(n) + 2 for n in named))
+    for name, res in named.items():
+        col = []
+        for term in table.index:
+            row = table[name].loc[term]
+            if np.isnan(row["coef"]):
+                col += ["n.i." if isinstance(row["note"], str) and row["note"] else "", ""]
+                continue
+            d = decimals_for(row["se"])
+            col += [_num(row["coef"], d), f"({_num(row['se'], d)})"]
+        col += [f"{res.nobs:,}", "" if getattr(res, "n_clusters", None) is None else f"{res.n_clusters:,}"]
+        cells[name] = col
+    labels = [x for term in table.index for x in (term, "")] + ["Observations", "Clusters"]
+    head = f"{'':<22}" + "".join(f"{n:>{width}}" for n in named)
+    lines = [head, "-" * len(head)]
+    lines += [f"{lab:<22}" + "".join(f"{cells[n][i]:>{width}}" for n in named) for i, lab in enumerate(labels)]
+    lines += ["-" * len(head), "Standard errors in parentheses; n.i.: not identified. Inference:"]
+    lines += [f"  {n}: {res.inference}" for n, res in named.items()]
+    if any(res.synthetic for res in named.values()):
+        lines.append(SYNTHETIC_LABEL)
+    return "\n".join(lines)
+
+
+def format_regression_table(results, *, level: float | None = None) -> str:
+    """The regression table as plain text: one result in full, or several side by side."""
+    named = _named(results)
+    if named:
+        return _format_many(named, level)
+    result = results
+    if not hasattr(result, "fit"):
+        return format_tidy(result, level=level)
     level = result.level if level is None else level
     table = regression_table(result, level=level)
     has_boot = "boot_p_value" in table
