@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Literal, NamedTuple
 
-__all__ = ["Problem", "InputError", "format_problems", "MESSAGES", "LANGUAGES", "register_messages", "tr",
+__all__ = ["Problem", "InputError", "format_problems", "group_problems", "MESSAGES", "LANGUAGES", "register_messages", "tr",
            "set_language", "current_language", "language", "language_from_env", "add_language_option"]
 
 Language = Literal["zh", "en"]
@@ -185,15 +185,20 @@ def _group_line(group: list[Problem]) -> str:
     return _line(head, tr("group.rows", kind=_kind_of(first), n=n, rows=", ".join(shown)), rows="")
 
 
+def group_problems(problems: Iterable[Problem]) -> list[list[Problem]]:
+    """Problems grouped by (severity, file, column, kind), errors first, then by file and first row."""
+    groups: dict[tuple, list[Problem]] = {}
+    for p in problems:
+        groups.setdefault((p.severity != "error", p.file, p.column, _kind_of(p)), []).append(p)
+    ordered = sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1],
+                                                     min((p.row or 0) for p in kv[1])))
+    return [g for _, g in ordered]
+
+
 def format_problems(problems: Iterable[Problem]) -> str:
     """One line per kind of problem (file, column, severity, kind), errors first.
 
     A kind met once prints as its own located line; a kind met in several rows prints
     once, with the number of rows and the first few of them.
     """
-    groups: dict[tuple, list[Problem]] = {}
-    for p in problems:
-        groups.setdefault((p.severity != "error", p.file, p.column, _kind_of(p)), []).append(p)
-    ordered = sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1],
-                                                     min((p.row or 0) for p in kv[1])))
-    return "\n".join(_group_line(g) for _, g in ordered)
+    return "\n".join(_group_line(g) for g in group_problems(problems))
