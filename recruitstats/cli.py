@@ -14,7 +14,10 @@ import sys
 from typing import Sequence
 
 from recruitstats import __version__
-from recruitstats.errors import InputError
+from recruitstats.errors import LANGUAGES, InputError, add_language_option, language
+
+#: Commands whose messages follow --lang zh|en (default: the locale).
+LANG_COMMANDS = ("validate", "ingest", "fit")
 
 COMMANDS = ("validate", "ingest", "template", "simulate", "fit", "dictionary", "run", "init", "power", "scenario", "brief", "scorecard")
 
@@ -31,6 +34,8 @@ Typical session:
 Every command reads CSV (UTF-8, UTF-8 with BOM, GBK, GB18030) or Excel with
 English or Chinese headers, exits 0 on success and 2 on bad input (one line per
 problem: file, row, column, what is wrong), and writes nothing when it refuses.
+Messages are in Chinese when LANG/LC_ALL starts with zh, else English
+(`--lang zh|en` on validate, ingest and fit).
 Run `recruitstats COMMAND --help` for each command's manual.
 """
 
@@ -49,6 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue
         module.register(sub)
+    for name in LANG_COMMANDS:
+        if name in sub.choices:
+            add_language_option(sub.choices[name])
     return parser
 
 
@@ -58,6 +66,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    lang = getattr(args, "lang", None)
+    with language(lang if lang in LANGUAGES else None):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         return int(args.func(args) or 0)
     except InputError as exc:
