@@ -356,6 +356,9 @@ def league_table(
     if len(units) < 2:
         raise InputError("a league table needs at least two districts")
     y, n = units["events"].to_numpy(), units["size"].to_numpy()
+    if 0 < y.sum() < threshold or 0 < n.sum() - y.sum() < threshold:  # the pooled rate would reveal it
+        raise InputError(f"fewer than {threshold} {num} (or non-{num}) in all districts together in the period: "
+                         "too few for a league table that can be published")
     pooled = float(y.sum() / n.sum())
     od = overdispersion(y, n, pooled)
     phi = max(od.phi, 1.0) if overdispersion_model == "multiplicative" else 1.0

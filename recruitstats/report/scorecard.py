@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Literal
@@ -225,7 +225,6 @@ class Scorecard:
     funnel: pd.DataFrame
     funnel_mask: pd.DataFrame
     synthetic: bool = False
-    not_computable: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         """The JSON of ``recruitstats scorecard --json`` (SCHEMA.md, command-line contract)."""

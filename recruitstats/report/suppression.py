@@ -195,6 +195,7 @@ class Protected:
     values: pd.DataFrame
     mask: pd.DataFrame
     threshold: int
+    unsafe_totals: tuple[str, ...] = ()
 
     @property
     def n_hidden(self) -> int:
@@ -234,7 +235,9 @@ def protect(
 
     Returns
     -------
-    :class:`Protected` with the values (NaN where hidden) and the mask.
+    :class:`Protected` with the values (NaN where hidden) and the mask;
+    ``unsafe_totals`` names the columns whose total is itself a small count
+    (that total, and any rate built on it, must not be published).
     """
     counts = [c for c in counts if c in table.columns]
     hidden = suppression_mask(table[counts], threshold=threshold, chains=chains,
@@ -253,7 +256,10 @@ def protect(
             values[col] = values[col].where(~mask[col], None)
         else:
             values[col] = values[col].astype(float).where(~mask[col])
-    return Protected(values, mask, check_threshold(threshold))
+    cols_total = counts if column_totals is True else [c for c in (column_totals or []) if c in counts]
+    sums = _numeric(table[cols_total]).sum()
+    unsafe = tuple(c for c in cols_total if 0 < sums[c] < check_threshold(threshold))
+    return Protected(values, mask, check_threshold(threshold), unsafe)
 
 
 def _recover_row(row: dict, ratios: Mapping[str, tuple[str, str]]) -> dict:

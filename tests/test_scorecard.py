@@ -1,0 +1,213 @@
+"""The 五率 scorecard: scheme files, values, targets, the JSON contract, disclosure control."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from recruitstats.cli import main
+from recruitstats.errors import InputError
+from recruitstats.io import load_panel
+from recruitstats.report.scorecard import FUNNEL_STAGES, load_scheme, parse_scheme, scorecard
+from recruitstats.report.suppression import find_disclosures
+from recruitstats.schema import DERIVED_RATES
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "sample" / "panel.csv"  # synthetic
+
+
+@pytest.fixture(scope="module")
+def panel() -> pd.DataFrame:
+    return load_panel(SAMPLE)
+
+
+@pytest.fixture(scope="module")
+def card(panel):
+    return scorecard(panel)
+
+
+def test_default_scheme_is_the_one_of_schema_md():
+    text = (ROOT / "docs" / "SCHEMA.md").read_text(encoding="utf-8")
+    paragraph = text[text.index("The default scheme is"):].split("\n\n")[0].replace("\n", " ")
+    targets = {k: (op, float(v)) for k, op, v in re.findall(r"(\w+) (>=|<=) ([\d.]+)", paragraph)}
+    untargeted = re.search(r"with (\w+) and (\w+) shown beside them without a target", paragraph).groups()
+    scheme = load_scheme()
+    assert scheme.name == "default" and scheme.keys == list(targets) + list(untargeted)
+    for ind in scheme.indicators:
+        assert (ind.numerator, ind.denominator) == DERIVED_RATES[ind.key][:2]
+        if ind.key in targets:
+            assert (ind.direction, ind.target) == targets[ind.key]
+        else:
+            assert ind.direction == "none" and ind.target is None
+        assert ind.zh and ind.en and ind.zh != ind.en
+
+
+def test_values_and_targets_equal_a_hand_calculation(panel, card):
+    rows = card.rows.set_index(["district_key", "year", "half"])
+    data = panel.set_index([panel["district_code"].astype(str), "year", "half"])
+    checked = 0
+    for (key, year, half), row in rows.iterrows():
+        raw = data.loc[(key, year, half)]
+        for ind in card.scheme.indicators:
+            value = row[ind.key]
+            if ind.key in row["suppressed"]:
+                assert np.isnan(value) and row[f"met_{ind.key}"] is None
+                continue
+            expected = raw[ind.numerator] / raw[ind.denominator]
+            assert value == pytest.approx(expected, rel=1e-12)
+            met = row[f"met_{ind.key}"]
+            if ind.direction == ">=":
+                assert met is bool(expected >= ind.target)
+            elif ind.direction == "<=":
+                assert met is bool(expected <= ind.target)
+            else:
+                assert met is None
+            checked += 1
+    assert checked > 1500  # most cells are shown
+
+
+def test_small_return_counts_are_suppressed_and_listed(panel, card):
+    small = ((panel["returned"] > 0) & (panel["returned"] < 5)).sum()
+    listed = sum("return_rate" in s for s in card.rows["suppressed"])
+    assert small > 50 and listed >= small
+    assert card.rows["return_rate"].isna().sum() == listed
+
+
+def test_no_published_figure_reveals_a_small_count(panel, card):
+    """Rates x true denominators, funnel counts and their differences: never 1 to 4 people."""
+    data = panel.sort_values(["year", "half", "district"], kind="stable").reset_index(drop=True)
+    people = {"eligible_youth", "applicants", "medical_examined", "medical_passed", "political_passed",
+              "enlisted", "enlisted_college", "returned"}
+    for i, row in card.rows.iterrows():
+        for ind in card.scheme.indicators:
+            value = row[ind.key]
+            if np.isnan(value):
+                continue
+            revealed = value * data.loc[i, ind.denominator]  # a reader knows every denominator
+            if ind.numerator in people:
+                assert not 0 < round(revealed) < 5, (i, ind.key)
+            if ind.numerator in people and ind.denominator in people:
+                assert not 0 < data.loc[i, ind.denominator] - round(revealed) < 5, (i, ind.key)
+    published = pd.concat([card.funnel[list(FUNNEL_STAGES)], card.rows[card.scheme.keys]], axis=1)
+    ratios = {i.key: (i.numerator, i.denominator) for i in card.scheme.indicators}
+    assert find_disclosures(published, counts=sorted(people & set(published) | {"enlisted_college"}),
+                            ratios=ratios, chains=[FUNNEL_STAGES, ("enlisted", "enlisted_college")]) == []
+    assert card.funnel_mask.to_numpy().sum() > 0
+
+
+def test_json_contract_through_the_command(capsys, panel, card):
+    assert main(["scorecard", "--data", str(SAMPLE), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert {"scheme", "threshold", "indicators", "rows"} <= set(out)
+    assert out["scheme"] == "default" and out["threshold"] == 5 and out["synthetic"] is True
+    assert set(out["indicators"]["college_share"]) == {"zh", "en", "numerator", "denominator", "target",
+                                                       "direction"}
+    assert out["indicators"]["quota_multiple"]["target"] is None
+    assert len(out["rows"]) == len(panel)
+    row = out["rows"][1]
+    assert set(row) == {"district", "district_key", "year", "half", "values", "met", "suppressed"}
+    assert set(row["values"]) == set(out["indicators"]) == set(row["met"])
+    for r in out["rows"]:
+        for key in r["suppressed"]:
+            assert r["values"][key] is None and r["met"][key] is None
+    assert out["rows"][0]["values"]["college_share"] == card.rows.loc[0, "college_share"]  # unrounded
+
+
+def _scheme(tmp_path: Path, body: str, name: str = "prov.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+PROVINCE = """\
+name = "province"
+columns = ["registered_men"]
+
+[[indicators]]
+key = "registration_rate"
+zh = "网上兵役登记率"
+en = "Online registration"
+numerator = "registered_men"
+denominator = "兵役登记人数"
+target = 0.95
+direction = ">="
+
+[[indicators]]
+key = "college_share"
+zh = "大学生占比"
+en = "College share"
+numerator = "大学生新兵数"
+denominator = "enlisted"
+target = 0.5
+direction = ">="
+"""
+
+
+def test_a_province_scheme_with_its_own_column_and_chinese_names(tmp_path, panel):
+    path = _scheme(tmp_path, PROVINCE)
+    scheme = load_scheme(path)
+    assert scheme["registration_rate"].denominator == "eligible_youth"
+    assert scheme["college_share"].numerator == "enlisted_college"
+    with pytest.raises(InputError, match="registered_men"):
+        scorecard(panel, path)
+    data = panel.assign(registered_men=np.floor(panel["eligible_youth"] * 0.97))
+    card = scorecard(data, path)
+    assert card.scheme.keys == ["registration_rate", "college_share"]
+    assert card.rows["met_registration_rate"].all()
+    assert (card.rows["met_college_share"].dropna() == (card.rows["college_share"].dropna() >= 0.5)).all()
+
+
+@pytest.mark.parametrize("body, text", [
+    ("name = 'x'\n[[indicators]\n", "line 2"),
+    (PROVINCE.replace('columns = ["registered_men"]', "columns = []"),
+     "line 8: indicator 'registration_rate' numerator: unknown column 'registered_men'"),
+    (PROVINCE.replace('"大学生新兵数"', '"enlisted_colege"'), "line 17: indicator 'college_share' numerator: "
+                                                            "unknown column 'enlisted_colege'; did you mean "
+                                                            "'enlisted_college'"),
+    (PROVINCE.replace('direction = ">="', 'direction = "at least"', 1), "line 11: indicator 'registration_rate': "
+                                                                       "direction"),
+    (PROVINCE.replace("target = 0.95\n", ""), "needs a target"),
+    (PROVINCE.replace('key = "college_share"', 'key = "registration_rate"'), "used twice"),
+    (PROVINCE.replace('denominator = "enlisted"', 'denominator = "quota"'), "derived rate of SCHEMA.md"),
+    (PROVINCE + "\n[colours]\nred = 1\n", "unknown setting"),
+    ("name = 'x'\n", "at least one [[indicators]]"),
+])
+def test_bad_schemes_are_refused_naming_the_line_or_key(tmp_path, body, text):
+    with pytest.raises(InputError) as err:
+        load_scheme(_scheme(tmp_path, body))
+    assert text in str(err.value)
+
+
+def test_command_reads_scheme_and_threshold_from_the_project_config(tmp_path, capsys):
+    _scheme(tmp_path, PROVINCE.split("[[indicators]]")[0].replace('["registered_men"]', "[]")
+            + "[[indicators]]" + PROVINCE.split("[[indicators]]")[2])
+    config = tmp_path / "recruitstats.toml"
+    config.write_text('threshold = 10\nscorecard = "prov.toml"\n', encoding="utf-8")
+    assert main(["scorecard", "--data", str(SAMPLE), "--config", str(config), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["threshold"] == 10 and out["scheme"] == "province" and list(out["indicators"]) == ["college_share"]
+
+
+def test_command_writes_xlsx_and_refuses_bad_input(tmp_path, capsys):
+    target = tmp_path / "card.xlsx"
+    assert main(["scorecard", "--data", str(SAMPLE), "--xlsx", str(target), "--lang", "en"]) == 0
+    from openpyxl import load_workbook
+
+    wb = load_workbook(target)
+    assert wb.sheetnames == ["Scorecard", "Funnel"]
+    cells = [c for row in wb["Scorecard"].iter_rows(values_only=True) for c in row]
+    assert "College share of recruits" in cells and any("SYNTHETIC" in str(c) for c in cells)
+    assert main(["scorecard", "--data", str(SAMPLE), "--scheme", str(tmp_path / "nope.toml")]) == 2
+    assert "scheme not found" in capsys.readouterr().err
+    assert main(["scorecard", "--data", str(SAMPLE), "--xlsx", str(tmp_path / "card.csv")]) == 2
+
+
+def test_text_output_says_synthetic(capsys):
+    assert main(["scorecard", "--data", str(SAMPLE), "--lang", "zh"]) == 0
+    out = capsys.readouterr().out
+    assert "模拟数据" in out and "大学生占比" in out and "*" in out
