@@ -30,7 +30,7 @@ body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Mi
        max-width: 178mm; margin: 0 auto; color: #1a1a1a; line-height: 1.55; font-size: 10.5pt; }
 h1 { font-size: 18pt; margin-bottom: 2pt; } h2 { font-size: 13pt; border-bottom: 1px solid #0072B2;
      color: #0072B2; margin-top: 18pt; }
-.subtitle { color: #555; } .synthetic { color: #D55E00; font-weight: bold; }
+.subtitle { color: #555; } .warn { color: #D55E00; font-weight: bold; }
 table { border-collapse: collapse; margin: 6pt 0; font-size: 9pt; }
 th, td { border: 1px solid #bbb; padding: 2pt 5pt; text-align: left; }
 th { background: #eef4fa; } caption { caption-side: top; text-align: left; font-weight: bold; padding: 3pt 0; }
@@ -75,7 +75,7 @@ def _html_block(block) -> str:
 
 def render_html(brief: Brief) -> str:
     """The brief as one self-contained HTML page."""
-    cls = ' class="synthetic"' if brief.synthetic else ""
+    cls = ' class="warn"' if brief.synthetic else ""
     parts = [f'<!DOCTYPE html><html lang="{"zh-CN" if brief.lang == "zh" else "en"}"><head><meta charset="utf-8">',
              f"<title>{html.escape(brief.title)}</title><style>{_CSS}</style></head><body>",
              f"<h1{cls}>{html.escape(brief.title)}</h1><p class=\"subtitle\">{html.escape(brief.subtitle)}</p>"]

@@ -1,0 +1,213 @@
+"""The policy brief: both languages, three formats, numbers from results, honest labels, no small counts."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from html.parser import HTMLParser
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from recruitstats.report.brief import build_brief, collect, compose, fmt, inputs_from_results  # noqa: E402
+from recruitstats.report.brief_render import render_html  # noqa: E402
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "panel.csv"
+LANGS = ("zh", "en")
+
+
+@pytest.fixture(scope="session")
+def panel():
+    from recruitstats.io import load_panel
+
+    return load_panel(SAMPLE)
+
+
+@pytest.fixture(scope="session")
+def inputs(panel):
+    return collect(panel, files=[SAMPLE])
+
+
+@pytest.fixture(scope="session")
+def built(inputs, tmp_path_factory):
+    out = tmp_path_factory.mktemp("brief")
+    paths = build_brief(SAMPLE, out, inputs=inputs)
+    return out, paths
+
+
+class _Spans(HTMLParser):
+    """Collects the numbers of the brief: data-key -> (data-value, shown text)."""
+
+    def __init__(self):
+        super().__init__()
+        self.nums: dict[str, tuple[float, str]] = {}
+        self._key = None
+        self._val = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "span" and a.get("class") == "num":
+            self._key, self._val = a["data-key"], float(a["data-value"])
+
+    def handle_data(self, data):
+        if self._key is not None:
+            self.nums[self._key] = (self._val, data)
+            self._key = None
+
+
+def _html(built, lang):
+    return (built[0] / f"brief.{lang}.html").read_text(encoding="utf-8")
+
+
+def _numbers(html: str) -> dict[str, tuple[float, str]]:
+    p = _Spans()
+    p.feed(html)
+    return p.nums
+
+
+def test_six_files_and_xlsx_are_written(built):
+    out, paths = built
+    names = sorted(p.name for p in paths)
+    assert names == sorted([f"brief.{lang}.{ext}" for lang in LANGS for ext in ("html", "pdf", "docx")]
+                           + ["tables.xlsx"])
+    assert all((out / n).stat().st_size > 1000 for n in names)
+    assert zipfile.is_zipfile(out / "tables.xlsx")
+
+
+def test_html_is_self_contained(built):
+    for lang in LANGS:
+        html = _html(built, lang)
+        assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//)""", html)
+        assert "<link" not in html and "<script" not in html
+        assert html.count('src="data:image/png;base64,') >= 3  # coefficient, funnel and rank plots
+    assert '<html lang="zh-CN">' in _html(built, "zh")
+
+
+def test_pdf_embeds_the_cjk_font_and_gives_back_the_chinese(built):
+    from pypdf import PdfReader
+
+    reader = PdfReader(built[0] / "brief.zh.pdf")
+    assert reader.pages[0].mediabox.width == pytest.approx(595.3, abs=1)  # A4
+    fonts = set()
+    for page in reader.pages:
+        for f in page["/Resources"].get("/Font", {}).values():
+            f = f.get_object()
+            desc = f["/DescendantFonts"][0].get_object()["/FontDescriptor"] if "/DescendantFonts" in f else {}
+            if any(k in desc for k in ("/FontFile", "/FontFile2", "/FontFile3")):
+                fonts.add(str(f["/BaseFont"]))
+    assert any("NotoSansCJK" in f for f in fonts), fonts
+    extracted = re.sub(r"\s+", "", "".join(p.extract_text() for p in reader.pages))
+    for phrase in ("征兵工作政策简报（模拟数据）", "主要发现", "宣传经费", "数据无法回答的问题", "方法与数据说明"):
+        assert phrase in extracted
+    assert "\x00" not in extracted
+
+
+def test_docx_sets_the_east_asian_font(built):
+    import docx
+
+    doc = docx.Document(built[0] / "brief.zh.docx")
+    rfonts = doc.styles["Normal"].element.rPr.rFonts
+    assert rfonts.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia") == "Noto Sans CJK SC"
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "征兵工作政策简报（模拟数据）" in text and "宣传经费" in text
+    sec = doc.sections[0]
+    assert round(sec.page_width.mm) == 210 and round(sec.page_height.mm) == 297
+
+
+def test_numbers_in_the_brief_equal_those_of_the_results(built, inputs):
+    d = inputs.signup.to_dict()["effects"]
+    for lang in LANGS:
+        nums = _numbers(_html(built, lang))
+        for lever, e in d.items():
+            for field in ("coef", "ci_low", "ci_high"):
+                value, shown = nums[f"signup.{lever}.{field}"]
+                assert value == e[field]
+                assert shown == f"{e[field]:.2f}"  # as `fit signup --json` gives it, to two decimals
+        for lever, row in inputs.signup_effects.iterrows():
+            value, shown = nums[f"signup.{lever}.additional"]
+            assert value == row["additional"] and float(shown.replace(",", "")) == pytest.approx(value, abs=0.05)
+        for lever, row in inputs.signup_costs.iterrows():
+            if np.isfinite(row["cost_per_applicant"]):
+                assert nums[f"signup.{lever}.cost"][0] == row["cost_per_applicant"]
+        assert nums["league.pooled_rate"][0] == inputs.league.pooled_rate
+
+
+def test_a_changed_result_changes_the_text(inputs, panel, monkeypatch):
+    signup = inputs.signup
+    before = compose(inputs, "en", figures=False).numbers()["signup.publicity.coef"]
+    monkeypatch.setitem(signup.fit.params, "publicity", 0.7731)
+    changed = inputs_from_results(signup, inputs.discharge, panel=panel, scorecard=inputs.scorecard,
+                                  league=inputs.league)
+    brief = compose(changed, "en", figures=False)
+    after = brief.numbers()["signup.publicity.coef"]
+    assert before.text != "0.77" and after.text == "0.77"
+    assert "elasticity 0.77" in render_html(brief).replace('</span>', '').replace(
+        '<span class="num" data-key="signup.publicity.coef" data-value="0.7731">', "")
+
+
+@pytest.fixture(scope="session")
+def real_inputs(panel):
+    """The sample as if it were an office's real file: no data_source, ordinary names."""
+    real = panel.drop(columns=["data_source"]).copy()
+    for col in ("province", "city", "district"):
+        real[col] = real[col].str.replace("模拟", "", regex=False)
+    real.attrs = {}
+    return collect(real)
+
+
+def test_real_data_are_never_called_synthetic(real_inputs):
+    assert not real_inputs.synthetic
+    for lang in LANGS:
+        brief = compose(real_inputs, lang, figures=False)
+        words = brief.plain_text() + render_html(brief)
+        assert not re.search(r"synthetic|simulat|模拟", words, re.IGNORECASE), lang
+
+
+def test_synthetic_data_say_so_in_the_title(inputs):
+    assert inputs.synthetic
+    assert "模拟数据" in compose(inputs, "zh", figures=False).title
+    assert "SYNTHETIC" in compose(inputs, "en", figures=False).title
+
+
+def test_no_small_count_and_no_personal_data(built, inputs, panel):
+    """A return rate is shown only where its count of returns is 0 or at least the threshold."""
+    for lang in LANGS:
+        html = _html(built, lang)
+        shown = re.sub(r"<footer>.*?</footer>|<[^>]+>", " ", html, flags=re.S)  # the words a reader sees
+        assert not re.search(r"SIM\d{6,}|\d{17}[\dXx]", shown)  # recruit ids, national ids
+        nums = _numbers(html)
+        last = panel.sort_values(["year", "half"]).iloc[-1][["year", "half"]]
+        latest = panel[(panel["year"] == last["year"]) & (panel["half"] == last["half"])]
+        for _, r in latest.iterrows():
+            key = f"scorecard.{r['district_code']}.return_rate"
+            if 0 < r["returned"] < inputs.threshold:
+                assert key not in nums
+            elif r["returned"] == 0:
+                assert nums[key][1] in ("0.00%",)  # nobody points at nobody: shown
+        totals = panel.groupby("district_code")["returned"].sum()
+        for code, returned in totals.items():
+            if 0 < returned < inputs.threshold:
+                assert f"league.{code}.rate" not in nums
+    # small counts exist in the sample, so the checks above are not empty
+    assert ((latest["returned"] > 0) & (latest["returned"] < inputs.threshold)).any()
+
+
+def test_format_is_the_one_place_numbers_become_text():
+    assert fmt(0.1002, "coef", "en") == "0.10" and fmt(-0.0046, "coef", "zh") == "-0.00"
+    assert fmt(2094.4, "yuan", "zh") == "2,094" and fmt(0.00549, "pct2", "en") == "0.55%"
+    assert fmt(float("inf"), "yuan", "zh") == "无上限" and fmt(float("nan"), "coef", "en") == "—"
+
+
+def test_cli_refuses_bad_language(tmp_path, capsys):
+    from recruitstats.cli import main
+
+    assert main(["brief", "--data", str(SAMPLE), "--out", str(tmp_path), "--lang", "fr"]) == 2
+    assert "--lang" in capsys.readouterr().err
+    assert not any(tmp_path.iterdir())
+    assert isinstance(pd.DataFrame(), pd.DataFrame)
