@@ -11,7 +11,14 @@ subprocess so peak memory is measured separately:
 
 and prints wall time, peak resident memory (ru_maxrss) and their ratios.
 
-Usage: ``python benchmarks/bench_ingest.py [--rows 100000] [--rebuild]``
+With ``--store`` it measures the store instead (issue #9: "adding 200k recruit
+records to a store of 26k takes seconds, not minutes"): it writes synthetic
+recruit CSV files of 26,000 and 200,000 records and a 28,500-row panel, ingests
+the 26k file and the panel into a fresh store, then times (in a fresh
+subprocess) adding the 200k file, and compares loading the processed panel with
+``rio.load_panel`` (typed parquet, no second parse) against ``pd.read_parquet``.
+
+Usage: ``python benchmarks/bench_ingest.py [--rows 100000] [--rebuild] [--store]``
 """
 
 from __future__ import annotations
@@ -84,6 +91,86 @@ def build(path: Path, rows: int, seed: int = 20261128) -> None:
     wb.save(path)
 
 
+def build_recruits(path: Path, n: int, start: int, seed: int) -> None:
+    """Synthetic recruit records (ids R00000001 ...) as an office CSV with Chinese headers."""
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    d = rng.integers(0, 2850, n)
+    year = rng.integers(2016, 2026, n)
+    half = rng.integers(1, 3, n)
+    enlist = pd.to_datetime(year.astype(str)) + pd.to_timedelta(np.where(half == 1, 60, 240), unit="D")
+    pd.DataFrame({
+        "新兵编号": [f"R{i:08d}" for i in range(start, start + n)], "区县": [f"模拟区{i}" for i in d],
+        "行政区划代码": (110000 + d).astype(str), "年度": year, "征集批次": half,
+        "性别": np.where(rng.random(n) < 0.04, "女", "男"),
+        "文化程度": np.array(["高中", "大专", "本科"])[rng.integers(0, 3, n)],
+        "是否入户动员": np.where(rng.random(n) < 0.4, "是", "否"), "役前训练成绩": rng.integers(50, 100, n),
+        "入伍日期": enlist.strftime("%Y-%m-%d"), "备注": np.where(rng.random(n) < 0.01, LABEL, ""),
+    }).to_csv(path, index=False)
+
+
+def build_panel_csv(path: Path, seed: int = 5) -> None:
+    """A synthetic national-size panel: 2,850 districts x 10 cycles."""
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    d = np.repeat(np.arange(2850), 10)
+    c = np.tile(np.arange(10), 2850)
+    eligible = rng.integers(2_000, 20_000, d.size)
+    applicants = (eligible * rng.uniform(0.05, 0.4, d.size)).astype(int)
+    pd.DataFrame({"区县": [f"模拟区{i}" for i in d], "行政区划代码": (110000 + d).astype(str),
+                  "年度": 2016 + c // 2, "征集批次": 1 + c % 2, "适龄青年数": eligible, "应征报名人数": applicants,
+                  "宣传经费": rng.integers(10_000, 90_000, d.size), "备注": LABEL}).to_csv(path, index=False)
+
+
+def _store_child(store: str, new: str) -> None:
+    import pandas as pd
+
+    import recruitstats.io as rio
+
+    start = time.perf_counter()
+    report = rio.ingest([new], store)
+    seconds = time.perf_counter() - start
+    panel = Path(store) / "processed" / "panel.parquet"
+    t = time.perf_counter()
+    ours = rio.load_panel(panel)
+    load = time.perf_counter() - t
+    t = time.perf_counter()
+    plain = pd.read_parquet(panel)
+    read = time.perf_counter() - t
+    print(json.dumps({"seconds": seconds, "recruits": report.rows.get("recruits"), "load": load, "read": read,
+                      "panel_rows": len(ours), "same": bool(ours.equals(plain))}))
+
+
+def store_benchmark() -> None:
+    import shutil
+
+    folder = WORK / "store_bench"
+    folder.mkdir(parents=True, exist_ok=True)
+    small, big, panel = folder / "recruits_26k.csv", folder / "recruits_200k.csv", folder / "panel.csv"
+    for path, build_it in ((small, lambda p: build_recruits(p, 26_000, 1, 1)),
+                           (big, lambda p: build_recruits(p, 200_000, 26_001, 2)), (panel, build_panel_csv)):
+        if not path.exists():
+            build_it(path)
+    store = folder / "store"
+    shutil.rmtree(store, ignore_errors=True)
+    import os
+
+    os.environ.setdefault("RECRUITSTATS_KEY_FILE", str(folder / "keys" / "pseudonym.key"))
+    import recruitstats.io as rio
+
+    rio.ingest([small, panel], store)
+    out = subprocess.run([sys.executable, __file__, "--store-child", str(store), str(big)], check=True,
+                         capture_output=True, text=True)
+    r = json.loads(out.stdout.strip().splitlines()[-1])
+    print(f"{LABEL}\nstore of 26,000 recruit records + a {r['panel_rows']:,}-row panel")
+    print(f"  add 200,000 recruit records (read, check, copy, de-duplicate, rebuild): {r['seconds']:6.2f} s "
+          f"-> {r['recruits']:,} records")
+    print(f"  load processed panel: rio.load_panel {r['load'] * 1000:7.1f} ms, pd.read_parquet "
+          f"{r['read'] * 1000:7.1f} ms, ratio {r['load'] / r['read']:.2f} (same frame: {r['same']})")
+
+
 def _child(which: str, path: str) -> None:
     import pandas as pd  # noqa: F401  (imports count in the baseline, not the measurement)
 
@@ -113,10 +200,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--store", action="store_true", help="measure adding 200k recruit records to a store")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--store-child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         _child(*args.child)
+        return
+    if args.store_child:
+        _store_child(*args.store_child)
+        return
+    if args.store:
+        store_benchmark()
         return
     path = WORK / f"messy_panel_{args.rows}.xlsx"
     if args.rebuild or not path.exists():

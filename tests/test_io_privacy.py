@@ -18,14 +18,15 @@ import messy_files as mf  # noqa: E402
 from recruitstats.cli import main  # noqa: E402
 from recruitstats.errors import InputError  # noqa: E402
 from recruitstats.io import load_panel, load_recruits, read_table  # noqa: E402
+from recruitstats.io import privacy  # noqa: E402
 from recruitstats.io.privacy import load_key  # noqa: E402
 
 ALL_VALUES = [v for values in mf.PERSONAL_VALUES.values() for v in values]
 
 
 @pytest.fixture
-def key_file(tmp_path, monkeypatch):
-    path = tmp_path / "secrets" / "pseudonym.key"
+def key_file(tmp_path_factory, monkeypatch):
+    path = tmp_path_factory.mktemp("secrets") / "pseudonym.key"
     monkeypatch.setenv("RECRUITSTATS_KEY_FILE", str(path))
     return path
 
@@ -67,15 +68,18 @@ def test_personal_columns_in_a_panel_are_refused_too(data_dir, key_file):
 
 def test_dropped_on_request_and_ids_pseudonymised_with_hmac(data_dir, key_file):
     path = mf.write_personal_recruits(data_dir / "recruits.csv")
+    temporary = load_recruits(path, drop_personal=True)
+    assert any("no pseudonym key yet" in p.message for p in temporary.attrs["problems"])
+    assert not key_file.exists()  # reading never creates the key
+    key = privacy.write_key_file(key_file, privacy.new_key())
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     df = load_recruits(path, drop_personal=True)
     assert not {"姓名", "身份证号", "联系电话", "家庭住址"} & set(df.columns)
-    key = key_file.read_text().strip().encode("ascii")
     want = ["p" + hmac.new(key, i.upper().encode(), hashlib.sha256).hexdigest()[:20]
             for i in mf.PERSONAL_VALUES["ids"]]
     assert df["recruit_id"].tolist() == want
     _assert_no_personal_value(df.to_csv())
     _assert_no_personal_value(" ".join(str(p) for p in df.attrs["problems"]))
-    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     # the same key gives the same pseudonyms on the next read (records stay linkable)
     assert load_recruits(path, drop_personal=True)["recruit_id"].tolist() == want
 
@@ -100,9 +104,11 @@ def test_no_personal_value_in_store_outputs_or_messages(data_dir, key_file, tmp_
     _assert_no_personal_value((store / "manifest.json").read_text(encoding="utf-8"))
     processed = pd.read_parquet(store / "processed" / "recruits.parquet")
     _assert_no_personal_value(processed.to_csv())
-    blob = (store / "processed" / "recruits.parquet").read_bytes()
-    for value in ALL_VALUES:
-        assert value.encode("utf-8") not in blob
+    for stored in store.rglob("*"):  # processed tables, typed parts and the stored copy alike
+        if stored.is_file():
+            blob = stored.read_bytes()
+            for value in ALL_VALUES:
+                assert value.encode("utf-8") not in blob, stored
     assert json.loads((store / "manifest.json").read_text())["files"][0]["drop_personal"] is True
 
 
@@ -114,8 +120,13 @@ def test_bad_cells_in_recruit_files_do_not_echo_values(data_dir, key_file):
     _assert_no_personal_value(" ".join(str(p) for p in result.problems))
 
 
-def test_key_file_created_once(tmp_path, monkeypatch):
+def test_key_file_never_created_by_reading(tmp_path, monkeypatch):
     path = tmp_path / "k" / "pseudonym.key"
     monkeypatch.setenv("RECRUITSTATS_KEY_FILE", str(path))
-    first = load_key()
-    assert load_key() == first and len(first) == 64
+    first, temporary = load_key()
+    assert temporary and not path.exists() and len(first) == 64
+    assert load_key()[0] != first  # a temporary key holds for one read only
+    written = privacy.write_key_file(path, first)
+    assert written == first and load_key() == (first, False)
+    assert privacy.write_key_file(path, privacy.new_key()) == first  # never replaced once made
+    assert privacy.key_fingerprint(first) == hashlib.sha256(first).hexdigest()[:16]

@@ -16,12 +16,15 @@ import messy_files as mf  # noqa: E402
 
 from recruitstats.cli import main  # noqa: E402
 from recruitstats.errors import InputError  # noqa: E402
+import recruitstats.io as rio  # noqa: E402
 from recruitstats.io import ingest, store as store_module  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
-def _key(tmp_path, monkeypatch):
-    monkeypatch.setenv("RECRUITSTATS_KEY_FILE", str(tmp_path / "keys" / "pseudonym.key"))
+def key_file(tmp_path_factory, monkeypatch):
+    path = tmp_path_factory.mktemp("keys") / "pseudonym.key"
+    monkeypatch.setenv("RECRUITSTATS_KEY_FILE", str(path))
+    return path
 
 
 def _sha(path: Path) -> str:
@@ -49,8 +52,11 @@ def test_ingest_keeps_raw_files_and_rebuilds(tmp_path, years):
     earlier = pd.read_parquet(store / "processed" / "panel.parquet")
     ingest([second], store)
     assert {p: _sha(p) for p in before} == before  # inputs never modified
-    assert _sha(store / "raw" / first.name) == before[first]
-    assert _sha(store / "raw" / second.name) == before[second]
+    assert _sha(store / "raw" / first.name) == before[first]  # a clean CSV is kept as sent
+    # a workbook may hide sheets and author names: only the table read from it is kept
+    assert not (store / "raw" / second.name).exists()
+    copy = store / "raw" / f"{second.name}.sanitised.csv"
+    pd.testing.assert_frame_equal(rio.read_table(copy).data, rio.read_table(second).data)
     combined = pd.read_parquet(store / "processed" / "panel.parquet")
     # adding next year's file does not change what earlier files contributed
     pd.testing.assert_frame_equal(combined.iloc[: len(earlier)].reset_index(drop=True), earlier)
@@ -58,7 +64,8 @@ def test_ingest_keeps_raw_files_and_rebuilds(tmp_path, years):
     got = combined.sort_values(["year", "half"], kind="stable").reset_index(drop=True)
     pd.testing.assert_frame_equal(got[expected.columns], expected, check_dtype=False)
     manifest = json.loads((store / "manifest.json").read_text(encoding="utf-8"))
-    assert [e["file"] for e in manifest["files"]] == [f"raw/{first.name}", f"raw/{second.name}"]
+    assert [e["file"] for e in manifest["files"]] == [f"raw/{first.name}", f"raw/{second.name}.sanitised.csv"]
+    assert manifest["files"][1]["sha256"] == before[second] and manifest["files"][1]["copy"] == "sanitised"
     assert manifest["files"][0]["sha256"] == before[first] and manifest["files"][0]["rows"] == 12
     assert manifest["files"][1]["warnings"] >= 1  # the 合计 row
     assert any("totals row" in line for line in manifest["files"][1]["warning_lines"])
@@ -164,3 +171,186 @@ def test_not_a_store_is_refused(tmp_path, years):
     (folder / "thesis.docx").write_text("x")
     with pytest.raises(InputError, match="not a recruitstats store"):
         ingest([first], folder)
+
+
+# --- the copy kept, the key, the lock, links, foreign files, typed parquet ----------------
+
+def _recruits(path: Path, ids: list[str], district: str = "甲区") -> Path:
+    lines = ["新兵编号,姓名,区县,年度,征集批次,入伍日期"]
+    lines += [f"{rid},某某{i},{district},2021,1,2021-03-01" for i, rid in enumerate(ids)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+MOBILES = ["13812345678", "13987654321", "15011112222"]
+
+
+@pytest.fixture
+def office(tmp_path):
+    folder = tmp_path / "office"
+    folder.mkdir()
+    return folder
+
+
+def test_originals_untouched_and_store_rebuilds_from_its_copies(tmp_path, years, office):
+    _, first, second = years
+    recruits = _recruits(office / "recruits.csv", MOBILES)
+    files = [first, second, recruits]
+    before = {p: (p.read_bytes(), p.stat().st_mtime_ns, p.stat().st_mode) for p in files}
+    store = tmp_path / "store"
+    ingest([first, recruits], store, drop_personal=True)
+    ingest([second], store)
+    assert {p: (p.read_bytes(), p.stat().st_mtime_ns, p.stat().st_mode) for p in files} == before
+    panel = pd.read_parquet(store / "processed" / "panel.parquet")
+    people = pd.read_parquet(store / "processed" / "recruits.parquet")
+    for part in (store / "processed" / "files").iterdir():  # lose every cached table
+        part.unlink()
+    later = mf.small_panel()
+    extra = mf.write_english_csv(later.assign(year=later["year"] + 5), tmp_path / "later.csv")
+    ingest([extra], store)
+    rebuilt = pd.read_parquet(store / "processed" / "panel.parquet")
+    pd.testing.assert_frame_equal(rebuilt.iloc[: len(panel)], panel)
+    pd.testing.assert_frame_equal(pd.read_parquet(store / "processed" / "recruits.parquet"), people)
+
+
+def test_key_made_by_first_ingest_that_needs_it_and_named_in_manifest(tmp_path, years, office, key_file, capsys):
+    _, first, _ = years
+    store = tmp_path / "store"
+    assert main(["ingest", str(first), "--store", str(store)]) == 0
+    assert not key_file.exists()  # a panel needs no pseudonyms
+    recruits = _recruits(office / "recruits.csv", MOBILES)
+    assert main(["validate", str(recruits), "--drop-personal"]) == 0
+    assert main(["ingest", str(recruits), "--store", str(store)]) == 2  # names refused
+    assert not key_file.exists()
+    assert main(["ingest", str(recruits), "--store", str(store), "--drop-personal"]) == 0
+    assert "pseudonym key created" in capsys.readouterr().out
+    fingerprint = rio.privacy.key_fingerprint(key_file.read_bytes().strip())
+    assert json.loads((store / "manifest.json").read_text())["key_fingerprint"] == fingerprint
+    ids = pd.read_parquet(store / "processed" / "recruits.parquet")["recruit_id"].tolist()
+    # the store rebuilt from nothing gives the same pseudonyms (the key is outside the store)
+    import shutil
+
+    shutil.rmtree(store)
+    ingest([first, recruits], store, drop_personal=True)
+    assert pd.read_parquet(store / "processed" / "recruits.parquet")["recruit_id"].tolist() == ids
+
+
+def test_another_key_refused_unless_rekey(tmp_path, years, office, key_file, capsys):
+    _, first, _ = years
+    recruits = _recruits(office / "recruits.csv", MOBILES)
+    store = tmp_path / "store"
+    ingest([first, recruits], store, drop_personal=True)
+    ids = pd.read_parquet(store / "processed" / "recruits.parquet")["recruit_id"].tolist()
+    snap = _snapshot(store)
+    other = tmp_path / "other_keys" / "k.key"
+    other.parent.mkdir()
+    rio.privacy.write_key_file(other, rio.privacy.new_key())
+    more = _recruits(office / "more.csv", ["13700000001"], district="乙区")
+    assert main(["ingest", str(more), "--store", str(store), "--key-file", str(other), "--drop-personal"]) == 2
+    assert "not the one the store was built with" in capsys.readouterr().err
+    assert _snapshot(store) == snap
+    key_file.rename(tmp_path / "moved.key")  # the store's key missing: refused too
+    assert main(["ingest", str(more), "--store", str(store), "--drop-personal"]) == 2
+    assert "not at this path" in capsys.readouterr().err
+    report = ingest([recruits], store, key=other, rekey=True, drop_personal=True)
+    assert report.dropped == ["raw/recruits.csv.sanitised.csv"]
+    manifest = json.loads((store / "manifest.json").read_text())
+    assert manifest["key_fingerprint"] == rio.privacy.key_fingerprint(other.read_bytes().strip())
+    assert [e["original_name"] for e in manifest["files"]] == [first.name, "recruits.csv"]
+    new_ids = pd.read_parquet(store / "processed" / "recruits.parquet")["recruit_id"].tolist()
+    assert len(new_ids) == 3 and not set(new_ids) & set(ids)
+
+
+@pytest.mark.parametrize("where", ["store", "data"])
+def test_key_inside_store_or_data_folder_refused(tmp_path, office, where):
+    recruits = _recruits(office / "recruits.csv", MOBILES)
+    store = tmp_path / "store"
+    ingest([mf.write_english_csv(mf.small_panel(), tmp_path / "p.csv")], store)
+    key = (store if where == "store" else office) / "pseudonym.key"
+    with pytest.raises(InputError, match=f"inside the {'store' if where == 'store' else 'data folder'}"):
+        ingest([recruits], store, key=key, drop_personal=True)
+    assert not key.exists()
+
+
+def test_lock_file_inside_the_store(tmp_path, years):
+    import fcntl
+
+    _, first, second = years
+    a, b = tmp_path / "a", tmp_path / "b"
+    ingest([first], a)
+    assert (a / ".lock").is_file()
+    fd = os.open(a / ".lock", os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # another ingest holds store a
+        with pytest.raises(InputError, match="another ingest"):
+            ingest([second], a)
+        ingest([first], b)  # the store beside it is not blocked
+    finally:
+        os.close(fd)
+    ingest([second], a)
+    nested = tmp_path / "x" / "y" / "z" / "store"  # parents created without a race on a missing parent
+    ingest([first], nested)
+    assert (nested / "manifest.json").exists()
+
+
+def test_symlinked_store_is_followed_not_replaced(tmp_path, years):
+    _, first, second = years
+    real = tmp_path / "disk" / "store"
+    real.mkdir(parents=True)
+    link = tmp_path / "store"
+    link.symlink_to(real, target_is_directory=True)
+    ingest([first], link)
+    ingest([second], link)
+    assert link.is_symlink() and link.resolve() == real.resolve()
+    assert len(json.loads((real / "manifest.json").read_text())["files"]) == 2
+    dangling = tmp_path / "dangling"
+    dangling.symlink_to(tmp_path / "nowhere")
+    with pytest.raises(InputError, match="symbolic link"):
+        ingest([first], dangling)
+    assert dangling.is_symlink() and not (tmp_path / "nowhere").exists()
+
+
+def test_files_the_store_did_not_make_refuse_the_ingest(tmp_path, years):
+    _, first, second = years
+    store = tmp_path / "store"
+    ingest([first], store)
+    (store / "notes.txt").write_text("mine", encoding="utf-8")
+    (store / "raw" / "extra.csv").write_text("x", encoding="utf-8")
+    snap = _snapshot(store)
+    with pytest.raises(InputError) as info:
+        ingest([second], store)
+    assert "notes.txt" in str(info.value) and "raw/extra.csv" in str(info.value)
+    assert _snapshot(store) == snap
+
+
+def test_processed_tables_load_without_parsing(tmp_path, years, monkeypatch):
+    from recruitstats.io import readers
+
+    _, first, second = years
+    store = tmp_path / "store"
+    ingest([first, second], store)
+    path = store / "processed" / "panel.parquet"
+    assert rio.readers.typed_parquet_marker(path) is not None
+
+    def no_parsing(*args, **kwargs):
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(readers, "_from_columns", no_parsing)
+    panel = rio.load_panel(path, needed=["applicants"])
+    pd.testing.assert_frame_equal(panel, pd.read_parquet(path), check_like=False)
+    assert panel.attrs["kind"] == "panel"
+    monkeypatch.undo()
+    monkeypatch.setattr(readers, "TYPED_PARQUET_VERSION", "0")  # an older writer: checked like any file
+    assert rio.readers.typed_parquet_marker(path) is None
+    assert rio.read_table(path).ok
+
+
+def test_recruit_overlap_found_by_hashed_keys(tmp_path, office):
+    store = tmp_path / "store"
+    ingest([_recruits(office / "a.csv", ["R1", "R2", "R3"])], store, drop_personal=True)
+    again = _recruits(office / "b.csv", ["R3", "R4"])
+    with pytest.raises(InputError, match="1 rows overlap"):
+        ingest([again], store, drop_personal=True)
+    ingest([again], store, drop_personal=True, replace=True)
+    ids = pd.read_parquet(store / "processed" / "recruits.parquet")["recruit_id"].tolist()
+    assert ids == ["R1", "R2", "R3", "R4"]

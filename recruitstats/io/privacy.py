@@ -324,12 +324,12 @@ def scan_values(values: Sequence[object]) -> dict[str, int]:
     if arr is not None and arr.dtype.kind in "biuMm":
         if arr.dtype.kind not in "iu" or not len(arr) or np.abs(arr).max() < 10**8:
             return {}
-    counts = pd.Series(values, dtype=object).value_counts(dropna=True)
+    series = pd.Series(values, dtype=object)
     out: dict[str, int] = {}
-    for value, n in counts.items():
+    for value in pd.unique(series.to_numpy()):  # each distinct value once; counted only when it is a hit
         kind = _cell_kind(value)
         if kind:
-            out[kind] = out.get(kind, 0) + int(n)
+            out[kind] = out.get(kind, 0) + int((series == value).sum())
     return out
 
 
@@ -372,11 +372,17 @@ def normalise_id(value: object) -> str | None:
     return digits
 
 
+_ID_CHARS = r"^[\s0-9Xx+()（）.eE\-\u2010-\u2015\u2212]+$"  # all an ID or phone can be written with
+
+
 def looks_like_personal_id(values: Sequence[object]) -> np.ndarray:
     """Mask of values shaped like a national ID or a phone number, in any of the forms offices write."""
-    out = np.zeros(len(values), dtype=bool)
-    for i, v in enumerate(values):
-        digits = normalise_id(v)
+    s = pd.Series(list(values), dtype=object)
+    text = s.where(s.map(type).eq(str))
+    maybe = text.str.contains(_ID_CHARS, regex=True, na=False).to_numpy() | (s.notna() & text.isna()).to_numpy()
+    out = np.zeros(len(s), dtype=bool)
+    for i in np.flatnonzero(maybe):  # only cells made of digits and separators (or numbers) are looked at
+        digits = normalise_id(s.iat[i])
         out[i] = digits is not None and (len(digits) in (15, 17, 18) or _cell_kind(digits) is not None)
     return out
 
