@@ -20,7 +20,7 @@ from typing import Any, Literal, Mapping
 from recruitstats.errors import InputError
 from recruitstats.levers import DEFAULT_LEVERS, LEVERS
 
-__all__ = ["ModelSpec", "SIGNUP", "DISCHARGE", "DEFAULT_SPECS", "spec_for"]
+__all__ = ["ModelSpec", "SIGNUP", "DISCHARGE", "DEFAULT_SPECS", "spec_for", "spec_from_config"]
 
 Family = Literal["poisson", "binomial"]
 Vcov = Literal["auto", "cluster", "jackknife", "hetero", "iid"]
@@ -108,8 +108,10 @@ class ModelSpec:
         return replace(start, **table)
 
     @classmethod
-    def from_toml(cls, path, *, table: str | None = None) -> "ModelSpec":
-        """A spec from a TOML file: the whole file, or the table ``[models.NAME]`` when ``table`` is given."""
+    def from_toml(cls, path, *, table: str | None = None, base: "ModelSpec | None" = None) -> "ModelSpec":
+        """A spec from a TOML file: its ``[models.NAME]`` table when ``table`` is given and the file
+        has one, else the whole file. Keys not given come from ``base`` (default: the spec of
+        the file's ``name``, or of ``table``)."""
         import tomllib
 
         try:
@@ -117,11 +119,11 @@ class ModelSpec:
                 data = tomllib.load(fh)
         except tomllib.TOMLDecodeError as exc:
             raise InputError(f"{path}: not valid TOML ({exc})", file=str(path)) from None
-        if table is not None:
-            data = data.get("models", {}).get(table)
-            if data is None:
+        if table is not None and "models" in data:
+            if table not in data["models"]:
                 raise InputError(f"{path}: no [models.{table}] table", file=str(path))
-        base = spec_for(data.get("name", table or "signup"))
+            data = data["models"][table]
+        base = base or spec_for(data.get("name", table or "signup"))
         return cls.from_dict(data, base=base)
 
     def to_toml(self) -> str:
@@ -197,3 +199,19 @@ def spec_for(name: str) -> ModelSpec:
     """The default spec of a model name (``signup`` or ``discharge``); other names start from sign-ups."""
     base = DEFAULT_SPECS.get(name, SIGNUP)
     return base if base.name == name else replace(base, name=name)
+
+
+def spec_from_config(name: str, config: Any = None) -> ModelSpec:
+    """The spec of model ``name`` under a project config (:class:`recruitstats.config.ProjectConfig`).
+
+    Starts from the default spec, puts the config's lever roles in (``[levers]
+    outreach = "exemplar_talks"``), then applies the config's ``[models.NAME]`` table.
+    """
+    spec = spec_for(name)
+    if config is None:
+        return spec
+    roles = dict(getattr(config, "levers", {}) or {})
+    if roles:
+        spec = replace(spec, levers=tuple(roles.get(lv, lv) for lv in spec.levers))
+    table = (getattr(config, "models", {}) or {}).get(name)
+    return ModelSpec.from_dict(table, base=spec) if table else spec
