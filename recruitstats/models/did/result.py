@@ -17,6 +17,7 @@ import pandas as pd
 from scipy import stats
 
 from recruitstats.errors import InputError, Problem
+from recruitstats.results import ResultBase
 
 __all__ = ["DidResultMixin", "cluster_covariance_from_if", "uniform_critical_value", "wald_test"]
 
@@ -83,66 +84,25 @@ def wald_test(params: pd.Series, cov: pd.DataFrame, terms: list[str]) -> dict[st
     return {"statistic": stat, "df": rank, "p_value": float(stats.chi2.sf(stat, rank)), "terms": list(terms)}
 
 
-class DidResultMixin:
-    """Protocol methods from ``params`` (Series) and ``cov`` (DataFrame); df_t is infinite."""
+class DidResultMixin(ResultBase):
+    """The package's result protocol (:class:`~recruitstats.results.ResultBase`) for DiD results.
 
-    params: pd.Series
-    cov: pd.DataFrame
-    inference: str
-    model: str
-    nobs: int
-    n_clusters: int | None
-    synthetic: bool
-    warnings: tuple[str, ...]
+    Inference is normal (``df_t`` infinite); ``predict`` refuses with an input error.
+    """
+
     df_t: float = math.inf
 
-    @property
-    def se(self) -> pd.Series:
-        return pd.Series(np.sqrt(np.clip(np.diag(self.cov.to_numpy(float)), 0, None)), index=self.params.index,
-                         name="se")
-
-    @property
-    def pvalues(self) -> pd.Series:
-        z = self.params / self.se.replace(0, np.nan)
-        return pd.Series(2 * stats.norm.sf(np.abs(z)), index=self.params.index, name="p_value")
-
-    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
-        """Pointwise normal intervals; columns ``low``, ``high``."""
-        if not isinstance(level, (int, float)) or not 0 < level < 1:
-            raise InputError([Problem(f"level must be in (0, 1), got {level!r}", expected="e.g. 0.95")])
-        q = stats.norm.ppf(0.5 + level / 2)
-        return pd.DataFrame({"low": self.params - q * self.se, "high": self.params + q * self.se})
-
-    def tidy(self, level: float = 0.95) -> pd.DataFrame:
-        """One row per term: term, estimate, se, ci_low, ci_high, p_value, inference."""
-        ci = self.conf_int(level)
-        return pd.DataFrame({"term": self.params.index, "estimate": self.params.to_numpy(),
-                             "se": self.se.to_numpy(), "ci_low": ci["low"].to_numpy(),
-                             "ci_high": ci["high"].to_numpy(), "p_value": self.pvalues.to_numpy(),
-                             "inference": self.inference})
-
     def predict(self, data: pd.DataFrame | None = None, *, kind: str = "response", interval: str | None = None,
-                level: float = 0.95) -> pd.Series:
+                level: float | None = None, params=None) -> pd.Series:
         """Not available: a DiD result estimates average effects on the treated, not outcomes."""
         raise InputError([Problem(f"{self.model} estimates average effects of a reform on the districts that "
                                   "made it; it does not predict outcomes (use fit_signup or fit_discharge for "
                                   "predictions and scenarios)", expected="tidy(), event_study or aggregations")])
 
-    def summary(self, level: float = 0.95) -> str:
-        """Plain-text table with the inference method, N and clusters."""
-        table = self.tidy(level).drop(columns="inference").set_index("term")
-        head = [f"{self.model}: {self.nobs} district-cycles, {self.n_clusters} clusters",
-                f"inference: {self.inference}"]
-        if self.synthetic:
-            head.append("data: SYNTHETIC (模拟数据)")
-        return "\n".join(head + [table.to_string(float_format=lambda v: f"{v:.4f}")]
-                         + [f"warning: {w}" for w in self.warnings])
-
     def _base_dict(self) -> dict[str, Any]:
-        return {"model": self.model, "n_obs": int(self.nobs), "n_clusters": self.n_clusters,
-                "inference": self.inference, "synthetic": bool(self.synthetic), "warnings": list(self.warnings),
-                "params": self.params.to_dict(), "se": self.se.to_dict(),
-                "cov": {"terms": list(self.params.index), "matrix": self.cov.to_numpy().tolist()}}
+        out = ResultBase.to_dict(self)
+        out["cov"] = {"terms": list(self.params.index), "matrix": self.cov.to_numpy().tolist()}
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe dictionary (NaN as null)."""
