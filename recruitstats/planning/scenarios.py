@@ -65,13 +65,18 @@ def parse_change(text: str) -> tuple[str, float]:
 
 # --- draws: parameters, then outcomes ---------------------------------------------------
 
-def coefficient_draws(result, reps: int, seed: int) -> np.ndarray:
-    """Coefficients (reps x k) from a multivariate t with the result's df (normal when infinite)."""
+def coefficient_draws(result, reps: int, seed: int, *, cov: pd.DataFrame | None = None) -> np.ndarray:
+    """Coefficients (reps x k) from a multivariate t with the result's df (normal when infinite).
+
+    ``cov`` replaces the result's covariance (same terms), e.g. to see what more
+    uncertainty about one lever would change.
+    """
     if seed is None:
         raise InputError("prediction intervals need an explicit seed (seed=...)")
     rng = np.random.default_rng(seed)
     b = result.params.to_numpy(float)
-    z = rng.multivariate_normal(np.zeros(len(b)), result.cov.to_numpy(float), size=reps, method="eigh")
+    cov = result.cov if cov is None else cov.loc[result.params.index, result.params.index]
+    z = rng.multivariate_normal(np.zeros(len(b)), cov.to_numpy(float), size=reps, method="eigh")
     df = getattr(result, "df_t", float("inf"))
     if df is not None and np.isfinite(df):
         z = z / np.sqrt(rng.chisquare(df, size=(reps, 1)) / df)
@@ -161,8 +166,7 @@ class ScenarioResult:
         changes = ", ".join(f"{LEVERS[k].label(lang)} x{v:g}" for k, v in self.changes.items())
         pct = f"{self.level:.0%}"
         names = {"applicants": ("报名人数", "applicants"), "returned": ("退兵人数", "early returns")}
-        where = self.where.replace("all districts", "全部区县").replace("district ", "区县 ").replace("city ", "地市 ")
-        lines = [f"情景（{where}，基于 {self.cycle} 批次）：{changes}" if lang == "zh"
+        lines = [f"情景（{where_text(self.where, 'zh')}，基于 {self.cycle} 批次）：{changes}" if lang == "zh"
                  else f"Scenario ({self.where}, next cycle based on {self.cycle}): {changes}"]
         for outcome, r in self.table.iterrows():
             zh, en = names.get(outcome, (outcome, outcome))
@@ -177,6 +181,16 @@ class ScenarioResult:
         if self.synthetic:
             lines.append("  模拟数据（SYNTHETIC）" if lang == "zh" else "  (synthetic data)")
         return "\n".join(lines)
+
+
+def where_text(where: str, lang: str) -> str:
+    """``"city X"`` -> ``"地市 X"`` in Chinese; unchanged in English."""
+    if lang != "zh":
+        return where
+    for en, zh in (("all districts", "全部区县"), ("district ", "区县 "), ("city ", "地市 ")):
+        if where.startswith(en):
+            return zh + where[len(en):]
+    return where
 
 
 def _select(result, district: str | None, city: str | None) -> tuple[pd.DataFrame, str, str]:

@@ -1,0 +1,93 @@
+"""Budget allocation: KKT at the optimum, the exact single-lever answer, and a reaction to uncertainty."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from recruitstats.errors import InputError
+from recruitstats.models.rates import fit_discharge, fit_signup
+from recruitstats.planning.budget import allocate
+from recruitstats.simulate import simulate
+
+COSTS = {"door_visits": 50.0}
+
+
+@pytest.fixture(scope="module")
+def panel() -> pd.DataFrame:
+    return simulate(seed=20261128, n_cities=3, districts_per_city=8).panel
+
+
+@pytest.fixture(scope="module")
+def signup(panel):
+    return fit_signup(panel)
+
+
+@pytest.fixture(scope="module")
+def interior(signup):
+    return allocate(signup, 2e6, unit_costs=COSTS, draws=40, seed=1)
+
+
+def test_kkt_equal_marginal_applicants_per_yuan(interior):
+    t = interior.table
+    assert t["spend"].sum() == pytest.approx(2e6, rel=1e-6)          # the budget is spent
+    funded = t["spend"] > 1e-6 * 2e6
+    assert funded.sum() >= 2, "the test needs an interior optimum"
+    yields = 1 / t["marginal_cost"]
+    np.testing.assert_allclose(yields[funded], yields[funded].iloc[0], rtol=2e-3)
+    assert (yields[~funded] <= yields[funded].iloc[0] * (1 + 2e-3)).all()
+    assert (t["marginal_cost_ci_low"] <= t["marginal_cost"]).all()
+    assert (t["saturation_spend"] > 0).all()
+
+
+def test_single_lever_gain_equals_predict(signup, panel):
+    r = allocate(signup, 5e5, unit_costs=COSTS, levers=["publicity"], draws=20, seed=2)
+    rows = signup.data.loc[signup.rows_used]
+    rows = rows[rows["cycle_index"] == rows["cycle_index"].max()]
+    spend = rows["publicity_spend"].sum()
+    assert r.table.loc["publicity", "cost_of_doubling"] == pytest.approx(spend)
+    changed = rows.copy()
+    changed["publicity_spend"] *= 1 + 5e5 / spend
+    expected = signup.predict(changed).sum() - signup.predict(rows).sum()
+    assert r.gain["point"] == pytest.approx(expected, rel=1e-9)
+    b = signup.params["publicity"]
+    assert r.gain["point"] == pytest.approx(signup.predict(rows).sum() * ((1 + 5e5 / spend) ** b - 1), rel=1e-9)
+
+
+def test_allocation_reacts_to_a_lever_becoming_uncertain(signup, interior):
+    base = allocate(signup, 2e6, unit_costs=COSTS, draws=60, seed=3, risk_aversion=1.0)
+    cov = signup.cov.copy()
+    cov.loc["outreach", :] *= 5.0
+    cov.loc[:, "outreach"] *= 5.0          # outreach's variance x 25, its correlations kept
+    unsure = allocate(signup, 2e6, unit_costs=COSTS, draws=60, seed=3, risk_aversion=1.0, cov=cov)
+    # a risk-averse planner moves money away from the lever it is now less sure of
+    assert unsure.table.loc["outreach", "spend_bayes"] < base.table.loc["outreach", "spend_bayes"] - 0.02 * 2e6
+    # and the best share across draws spreads out
+    spread = lambda r: r.table.loc["outreach", "share_p95"] - r.table.loc["outreach", "share_p05"]  # noqa: E731
+    assert spread(unsure) > spread(base)
+    # the point allocation (at the estimates) does not depend on the covariance
+    pd.testing.assert_series_equal(unsure.table["spend"], base.table["spend"])
+    assert unsure.expected_loss_point > base.expected_loss_point
+
+
+def test_reproducible_and_labelled(signup, interior):
+    again = allocate(signup, 2e6, unit_costs=COSTS, draws=40, seed=1)
+    assert again.to_dict() == interior.to_dict()
+    d = interior.to_dict()
+    assert d["synthetic"] is True and d["budget"] == 2e6 and len(d["allocation"]) == 3
+    assert "元" in interior.summary("zh") and "yuan" in interior.summary("en")
+
+
+def test_net_of_returns(panel, signup):
+    discharge = fit_discharge(panel)
+    r = allocate(signup, 2e6, unit_costs=COSTS, discharge=discharge, return_weight=20, draws=20, seed=4)
+    assert "returns" in r.objective and r.table["spend"].sum() <= 2e6 * (1 + 1e-6)
+
+
+@pytest.mark.parametrize("kwargs", [dict(budget=0), dict(budget=float("inf")), dict(levers=["posters"]),
+                                    dict(unit_costs={}), dict(draws=5)])
+def test_bad_input(signup, kwargs):
+    args = dict(budget=1e6, unit_costs=COSTS, draws=20, seed=1) | kwargs
+    with pytest.raises(InputError):
+        allocate(signup, args.pop("budget"), **args)
