@@ -60,6 +60,41 @@ class KMResult:
     n: pd.Series
     events: pd.Series
     window_days: float | None = None
+    model: str = "kaplan_meier"
+    inference: str = "Greenwood standard errors, pointwise intervals on the log(-log) scale"
+    synthetic: bool = False
+
+    # --- the parts of the result protocol that apply to a curve -------------------
+    @property
+    def nobs(self) -> int:
+        return int(self.n.sum())
+
+    def predict(self, data: float | Iterable[float] | None = None, **_: object) -> pd.DataFrame:
+        """Share still serving at the given days (default: 45 and 90), per group, with intervals."""
+        return self.survival_at((45, 90) if data is None else data)
+
+    def tidy(self, level: float | None = None, *, days: Iterable[float] = (45, 90)) -> pd.DataFrame:
+        """Share returned within each of ``days`` per group, in the protocol's columns."""
+        s = self.share_returned_within(days)
+        out = pd.DataFrame({"term": [f"{g} @ {d:g} days" for g, d in zip(s["group"], s["days"])],
+                            "estimate": s["share"], "se": s["se"], "ci_low": s["low"], "ci_high": s["high"],
+                            "p_value": np.nan, "inference": self.inference})
+        out.attrs.update(level=self.level, model=self.model, nobs=self.nobs)
+        return out
+
+    def to_dict(self) -> dict:
+        """Share returned within 45 and 90 days per group (JSON-safe)."""
+        from recruitstats.results import json_safe
+
+        return json_safe({"model": self.model, "n_obs": self.nobs, "inference": self.inference,
+                          "level": self.level, "groups": {str(g): int(self.n[g]) for g in self.groups},
+                          "estimates": self.tidy().drop(columns="inference").to_dict(orient="records")})
+
+    def summary(self) -> str:
+        t = self.tidy()
+        lines = [f"Kaplan-Meier: share returned ({self.level:.0%} interval; {self.inference})"]
+        lines += [f"  {r.term}: {r.estimate:.3f} [{r.ci_low:.3f}, {r.ci_high:.3f}]" for r in t.itertuples()]
+        return "\n".join(lines)
 
     def survival_at(self, days: float | Iterable[float]) -> pd.DataFrame:
         """S(t), its Greenwood SE and interval at given days (step function), per group."""
@@ -154,4 +189,6 @@ def kaplan_meier(
                                     "survival": s, "se": se, "low": lo, "high": hi}))
     table = pd.concat(frames, ignore_index=True)
     return KMResult(table=table, groups=groups, by=cols, level=level, n=pd.Series(n), events=pd.Series(events),
-                    window_days=durations.attrs.get("window_days"))
+                    window_days=durations.attrs.get("window_days"),
+                    synthetic="data_source" in durations and any(
+                        "SYNTHETIC" in str(v).upper() for v in pd.unique(durations["data_source"].dropna())))
