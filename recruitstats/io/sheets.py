@@ -110,11 +110,12 @@ def _read_excel_grid(path: Path, sheet: str | int | None) -> tuple[list[list[obj
     names = list(book.sheet_names)
     if not names:
         raise InputError(tr("s.no_sheets"), file=str(path))
-    if sheet is None:
-        for i, name in enumerate(names):  # first sheet with a header row (skips an instructions sheet)
-            grid = _sheet_grid(book, i)
-            if _find_header(grid) is not None:
-                return grid, name
+    if sheet is None:  # first sheet with a header row (skips an instructions sheet), then one near it
+        for near in (False, True):
+            for i, name in enumerate(names):
+                grid = _sheet_grid(book, i)
+                if _find_header(grid, near=near) is not None:
+                    return grid, name
         return _sheet_grid(book, 0), names[0]
     if isinstance(sheet, str) and sheet not in names and sheet.isdigit():
         sheet = int(sheet)
@@ -144,18 +145,21 @@ def _near_hits(row: Sequence[object]) -> int:
                and (canonical_name(cell)[0] or suggest_column(cell)))
 
 
-def _find_header(grid: list[list[object]]) -> int | None:
+def _find_header(grid: list[list[object]], *, near: bool | None = None) -> int | None:
     """Index of the first row where at least two cells are known headers.
 
-    Failing that, the first row where at least two cells are near known headers
-    (适龄青年总人口), so the reader can say "did you mean" instead of "no header".
+    Failing that (or only, with ``near=True``; never, with ``near=False``), the first
+    row where at least two cells are near known headers (适龄青年总人口), so the
+    reader can say "did you mean" instead of "no header row".
     """
-    for i, row in enumerate(grid[:_HEADER_SCAN_ROWS]):
-        if _header_hits(row) >= 2:
-            return i
-    for i, row in enumerate(grid[:_HEADER_SCAN_ROWS]):
-        if _near_hits(row) >= 2:
-            return i
+    if near is not True:
+        for i, row in enumerate(grid[:_HEADER_SCAN_ROWS]):
+            if _header_hits(row) >= 2:
+                return i
+    if near is not False:
+        for i, row in enumerate(grid[:_HEADER_SCAN_ROWS]):
+            if _near_hits(row) >= 2:
+                return i
     return None
 
 
@@ -223,7 +227,7 @@ def _data_rows(grid: list[list[object]], start: int, width: int, file: str, labe
         if _repeats_header(filled, header):
             problems.append(Problem(tr("s.repeated_header"), file=file, row=i + 1, severity="warning"))
             continue
-        if _is_example(filled[0]):  # the template's example row
+        if any(_is_example(c) for c in filled[:3]):  # the template's example row, district not yet overwritten
             continue
         texts = [c for c in filled[:3] if isinstance(c, str)]
         if any(_is_total(t) for t in texts):
