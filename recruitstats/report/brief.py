@@ -32,7 +32,7 @@ import pandas as pd
 from recruitstats.errors import InputError
 from recruitstats.report.style import check_lang, text
 
-__all__ = ["Num", "Para", "Bullets", "Table", "Figure", "Section", "Brief", "BriefInputs",
+__all__ = ["Num", "Para", "Bullets", "Subheading", "Table", "Figure", "Section", "Brief", "BriefInputs",
            "collect", "inputs_from_results", "compose", "build_brief", "fmt"]
 
 
@@ -83,6 +83,11 @@ class Bullets:
 
 
 @dataclass(frozen=True)
+class Subheading:
+    text: str
+
+
+@dataclass(frozen=True)
 class Table:
     """A table whose cells are already formatted (and already through disclosure control)."""
 
@@ -98,7 +103,7 @@ class Figure:
     png: bytes
 
 
-Block = Union[Para, Bullets, Table, Figure]
+Block = Union[Para, Bullets, Table, Figure, Subheading]
 
 
 @dataclass(frozen=True)
@@ -134,6 +139,8 @@ class Brief:
             parts.append(sec.title)
             for block in sec.blocks:
                 parts += [p.plain for p in _paras(block)]
+                if isinstance(block, Subheading):
+                    parts.append(block.text)
                 if isinstance(block, (Table, Figure)):
                     parts += [block.caption, getattr(block, "note", "")]
                 if isinstance(block, Table):
@@ -188,6 +195,16 @@ def fmt(value: float, kind: str, lang: str) -> str:
 
 def num(key: str, value: float, kind: str, lang: str) -> Num:
     return Num(key, float(value), fmt(float(value), kind, lang))
+
+
+def joined(paras: Sequence[Para], lang: str) -> Para:
+    """Sentences run together into one paragraph (a space between English sentences)."""
+    runs: list[Run] = []
+    for i, p in enumerate(paras):
+        if i and lang == "en":
+            runs.append(" ")
+        runs += list(p.runs)
+    return Para(tuple(runs))
 
 
 def sentence(key: str, lang: str, **values: Any) -> Para:
@@ -262,21 +279,26 @@ def _is_synthetic(panel: pd.DataFrame) -> bool:
 
 
 def _fit_models(panel: pd.DataFrame, config) -> tuple[Any, Any]:
-    """The sign-up and discharge models of the config (the default specs when it names none)."""
-    from recruitstats.models.rates import fit_discharge, fit_signup
+    """The sign-up and discharge models of the config (the default specs when it names none).
 
-    try:
-        from recruitstats.specs import DISCHARGE, SIGNUP, ModelSpec, fit
-    except ImportError:
-        signup = fit_signup(panel)
-        discharge = fit_discharge(panel) if {"returned", "enlisted"} <= set(panel.columns) else None
-        return signup, discharge
-    models = getattr(config, "models", {}) or {}
-    specs = {name: ModelSpec.from_dict(models[name]) if name in models else default
-             for name, default in (("signup", SIGNUP), ("discharge", DISCHARGE))}
-    signup = fit(specs["signup"], panel)
-    discharge = fit(specs["discharge"], panel) if {"returned", "enlisted"} <= set(panel.columns) else None
-    return signup, discharge
+    Unless the config has its own ``[models.discharge]`` table, the discharge model
+    also takes follow-up contacts (per 100 recruits) when the panel records them:
+    the brief reports the effect of outreach and follow-up contacts on returns.
+    """
+    from dataclasses import replace
+
+    from recruitstats.models.rates import fit_model
+    from recruitstats.specs import spec_from_config
+
+    signup = fit_model(spec_from_config("signup", config), panel)
+    if not {"returned", "enlisted"} <= set(panel.columns):
+        return signup, None
+    spec = spec_from_config("discharge", config)
+    own = "discharge" in (getattr(config, "models", {}) or {})
+    if not own and "followup_contacts" in panel and "followup_contacts" not in spec.levers \
+            and panel["followup_contacts"].notna().any():
+        spec = replace(spec, levers=(*spec.levers, "followup_contacts"))
+    return signup, fit_model(spec, panel)
 
 
 def _call(func, result, *, panel, config, pct: float):

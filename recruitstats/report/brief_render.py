@@ -20,7 +20,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from recruitstats.report.brief import Brief, Bullets, Figure, Num, Para, Table
+from recruitstats.report.brief import Brief, Bullets, Figure, Num, Para, Subheading, Table
 
 __all__ = ["render_html", "render_pdf", "render_docx", "typst_source", "write", "write_tables_xlsx"]
 
@@ -28,7 +28,7 @@ _CSS = """
 @page { size: A4; margin: 18mm 16mm; }
 body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif;
        max-width: 178mm; margin: 0 auto; color: #1a1a1a; line-height: 1.55; font-size: 10.5pt; }
-h1 { font-size: 18pt; margin-bottom: 2pt; } h2 { font-size: 13pt; border-bottom: 1px solid #0072B2;
+h1 { font-size: 18pt; margin-bottom: 2pt; } h3 { font-size: 11pt; margin: 10pt 0 2pt; } h2 { font-size: 13pt; border-bottom: 1px solid #0072B2;
      color: #0072B2; margin-top: 18pt; }
 .subtitle { color: #555; } .warn { color: #D55E00; font-weight: bold; }
 table { border-collapse: collapse; margin: 6pt 0; font-size: 9pt; }
@@ -56,6 +56,8 @@ def _html_runs(runs) -> str:
 
 
 def _html_block(block) -> str:
+    if isinstance(block, Subheading):
+        return f"<h3>{html.escape(block.text)}</h3>"
     if isinstance(block, Para):
         return f"<p>{_html_runs(block.runs)}</p>"
     if isinstance(block, Bullets):
@@ -103,6 +105,8 @@ def _typ_runs(runs) -> str:
 
 
 def _typ_block(block, images: dict[str, bytes]) -> str:
+    if isinstance(block, Subheading):
+        return f"=== {_typ_runs([block.text])}\n"
     if isinstance(block, Para):
         return _typ_runs(block.runs) + "\n"
     if isinstance(block, Bullets):
@@ -135,6 +139,7 @@ def typst_source(brief: Brief) -> tuple[str, dict[str, bytes]]:
            f'#set text(font: {_lit(FONT_FAMILY)}, lang: "{lang}"{region}, size: 10pt)',
            '#set par(justify: false, leading: 0.7em)',
            '#show heading.where(level: 2): set text(fill: rgb("#0072B2"), size: 13pt)',
+           '#show heading.where(level: 3): set text(fill: rgb("#0072B2").darken(20%), size: 10.5pt)',
            f"#text(size: 17pt, weight: \"bold\")[{_typ_runs([brief.title])}]\n",
            f"#text(fill: gray.darken(30%))[{_typ_runs([brief.subtitle])}]\n"]
     for sec in brief.sections:
@@ -195,7 +200,9 @@ def _docx_runs(paragraph, runs) -> None:
 def _docx_block(doc, block) -> None:
     from docx.shared import Cm, Pt
 
-    if isinstance(block, Para):
+    if isinstance(block, Subheading):
+        doc.add_heading(block.text, level=2)
+    elif isinstance(block, Para):
         _docx_runs(doc.add_paragraph(), block.runs)
     elif isinstance(block, Bullets):
         for p in block.items:
@@ -227,7 +234,7 @@ def render_docx(brief: Brief) -> bytes:
     sec = doc.sections[0]
     sec.page_width, sec.page_height = Mm(210), Mm(297)
     sec.left_margin = sec.right_margin = Mm(18)
-    for name in ("Normal", "Title", "Heading 1", "Heading 2", "List Bullet", "Caption", "Table Grid"):
+    for name in ("Normal", "Title", "Heading 1", "Heading 2", "List Bullet", "Caption", "Table Grid"):  # all used
         _east_asian(doc.styles[name], FONT_FAMILY)
     doc.styles["Normal"].font.size = Pt(10.5)
     doc.core_properties.title = brief.title

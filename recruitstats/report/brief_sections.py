@@ -10,7 +10,8 @@ from typing import Any
 
 import pandas as pd
 
-from recruitstats.report.brief import BriefInputs, Bullets, Figure, Para, Section, Table, finite, num, sentence
+from recruitstats.report.brief import (
+    BriefInputs, Bullets, Figure, Para, Section, Subheading, Table, finite, joined, num, sentence)
 from recruitstats.report.figures import _registry_key, term_label
 from recruitstats.report.style import text
 
@@ -80,7 +81,7 @@ def _plus(effects, costs, lever, k, name, pct, res, lang, *, effect_key, cost_ke
                             low=num(f"{k}.cost_low", cost["ci_low"], "yuan", lang),
                             high=num(f"{k}.cost_high", cost["ci_high"], "yuan", lang)))
     elif cost is not None:
-        out.append(sentence("f.cost_unknown", lang, reason=str(cost.get("note", "") or "")))
+        out.append(sentence("f.cost_unknown", lang, reason=str(cost.get("note", "") or "no unit cost")))
     return out
 
 
@@ -142,12 +143,12 @@ def headline(inputs: BriefInputs, lang: str) -> Section:
     blocks: list = []
     if inputs.synthetic:
         blocks.append(Para((text("brief.synthetic_warning", lang),)))
-    signup = [p for lever in inputs.signup.levers for p in _signup_lever(inputs, lever, lang)]
-    blocks += [Para((text("sec.signup", lang),)), Bullets(tuple(signup))]
+    signup = [joined(_signup_lever(inputs, lever, lang), lang) for lever in inputs.signup.levers]
+    blocks += [Subheading(text("sec.signup", lang)), Bullets(tuple(signup))]
     if inputs.discharge is not None:
         items = _league_paras(inputs, lang)
-        items += [p for lv in _discharge_levers(inputs.discharge) for p in _discharge_lever(inputs, lv, lang)]
-        blocks += [Para((text("sec.discharge", lang),)), Bullets(tuple(items))]
+        items += [joined(_discharge_lever(inputs, lv, lang), lang) for lv in _discharge_levers(inputs.discharge)]
+        blocks += [Subheading(text("sec.discharge", lang)), Bullets(tuple(items))]
     return Section(text("sec.headline", lang), tuple(blocks))
 
 
