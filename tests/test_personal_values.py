@@ -152,3 +152,16 @@ def test_validate_and_refused_ingest_make_no_key(tmp_path, key_file):
     with pytest.raises(InputError):
         ingest([path], tmp_path / "store")
     assert not key_file.exists()
+
+
+def test_messages_in_chinese_and_english(corpus_files, key_file):
+    from recruitstats.errors import language
+
+    corpus, files = corpus_files
+    with language("zh"):
+        zh = " ".join(p.message for p in read_table(files[0]).errors)
+    with language("en"):
+        en = " ".join(p.message for p in read_table(files[0]).errors)
+    assert "个人信息" in zh and "3 个单元格含身份证号" in zh
+    assert "personal data" in en and "national ID numbers in 3 cells" in en
+    assert not _leaks(corpus, (zh + en).encode())

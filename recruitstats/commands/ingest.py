@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from recruitstats.errors import InputError, format_problems
+from recruitstats.errors import InputError, format_problems, register_messages, tr
 from recruitstats.io.store import ingest
 
 
@@ -39,27 +39,42 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+register_messages({
+    "i.refused": {"en": "ingest refused: nothing was written and the store {store} is unchanged",
+                  "zh": "ingest 被拒绝：未写入任何内容，数据仓库 {store} 保持不变"},
+    "i.unchanged": {"en": "{path}: already held as {held} (same sha256); nothing to do",
+                    "zh": "{path}：已作为 {held} 收存（sha256 相同）；无需处理"},
+    "i.added": {"en": "added {name}", "zh": "已加入 {name}"},
+    "i.replaced": {"en": "rows from {name} replaced by the new file(s)", "zh": "{name} 中的行已被新文件替换"},
+    "i.dropped": {"en": "{name} removed: its ids were pseudonymised with the previous key (ingest the original "
+                        "again)", "zh": "已移除 {name}：其编号是用旧密钥生成的假名（请重新 ingest 原文件）"},
+    "i.key": {"en": "pseudonym key created: {path} (fingerprint {fp}); keep it outside the store and back it up: "
+                    "the same key gives the same pseudonyms",
+              "zh": "已生成假名密钥：{path}（指纹 {fp}）；请放在数据仓库之外并备份：同一密钥给出同样的假名"},
+    "i.rows": {"en": "{path}: {n} rows", "zh": "{path}：{n} 行"},
+})
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         report = ingest(args.files, args.store, replace=args.replace, drop_personal=args.drop_personal,
                         kind=args.kind, key=args.key_file, rekey=args.rekey)
     except InputError as exc:
         print(str(exc), file=sys.stderr)
-        print(f"ingest refused: nothing was written and the store {args.store} is unchanged", file=sys.stderr)
+        print(tr("i.refused", store=args.store), file=sys.stderr)
         return 2
     if report.problems:
         print(format_problems(report.problems), file=sys.stderr)
     for path, held in report.unchanged:
-        print(f"{path}: already held as {held} (same sha256); nothing to do")
+        print(tr("i.unchanged", path=path, held=held))
     for name in report.added:
-        print(f"added {name}")
+        print(tr("i.added", name=name))
     for name in report.replaced:
-        print(f"rows from {name} replaced by the new file(s)")
+        print(tr("i.replaced", name=name))
     for name in report.dropped:
-        print(f"{name} removed: its ids were pseudonymised with the previous key (ingest the original again)")
+        print(tr("i.dropped", name=name))
     if report.key_created is not None:
-        print(f"pseudonym key created: {report.key_created} (fingerprint {report.key_fingerprint}); keep it "
-              "outside the store and back it up: the same key gives the same pseudonyms")
+        print(tr("i.key", path=report.key_created, fp=report.key_fingerprint))
     for kind, n in report.rows.items():
-        print(f"{args.store}/processed/{kind}.parquet: {n} rows")
+        print(tr("i.rows", path=f"{args.store}/processed/{kind}.parquet", n=n))
     return 0

@@ -36,7 +36,7 @@ from typing import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from recruitstats.errors import InputError, Problem
+from recruitstats.errors import InputError, Problem, register_messages, tr
 from recruitstats.schema import canonical_name, normalise_header, personal_data_column
 
 __all__ = [
@@ -48,6 +48,7 @@ __all__ = [
     "write_key_file",
     "key_fingerprint",
     "key_inside",
+    "refuse_key_inside",
     "personal_header",
     "personal_columns",
     "personal_problems",
@@ -63,8 +64,43 @@ __all__ = [
 #: Environment variable naming the pseudonym key file.
 KEY_ENV = "RECRUITSTATS_KEY_FILE"
 
-_KIND_TEXT = {"name": "names", "national_id": "national ID numbers", "phone": "phone numbers",
-              "address": "addresses"}
+register_messages({
+    "p.kind.name": {"en": "names", "zh": "姓名"},
+    "p.kind.national_id": {"en": "national ID numbers", "zh": "身份证号"},
+    "p.kind.phone": {"en": "phone numbers", "zh": "电话号码"},
+    "p.kind.address": {"en": "addresses", "zh": "住址"},
+    "p.cells": {"en": "{what} in {n} cells", "zh": "{n} 个单元格含{what}"},
+    "p.cell": {"en": "{what} in 1 cell", "zh": "1 个单元格含{what}"},
+    "p.refused": {"en": "personal data ({what}): the file is refused", "zh": "个人信息（{what}）：拒绝接收该文件"},
+    "p.dropped": {"en": "personal data ({what}): column dropped", "zh": "个人信息（{what}）：已删除该列"},
+    "p.expected": {"en": "no names, ID numbers, phones or addresses; delete the column or use --drop-personal "
+                         "(drop_personal=True)",
+                   "zh": "不含姓名、身份证号、电话或住址；删除该列，或使用 --drop-personal（drop_personal=True）"},
+    "p.where.data": {"en": "data folder", "zh": "数据文件夹"},
+    "p.where.store": {"en": "store", "zh": "数据仓库"},
+    "p.key.inside": {"en": "the pseudonym key file is inside the {where}; keep it elsewhere",
+                     "zh": "假名密钥文件位于{where}内；请放在别处"},
+    "p.key.inside.expected": {"en": "a key file outside {folder} (--key-file, or set {env})",
+                              "zh": "{folder} 之外的密钥文件（--key-file，或设置 {env}）"},
+    "p.key.unreadable": {"en": "the pseudonym key file cannot be read", "zh": "无法读取假名密钥文件"},
+    "p.key.unreadable.expected": {"en": "the key file recruitstats wrote (64 hexadecimal characters)",
+                                  "zh": "recruitstats 写入的密钥文件（64 个十六进制字符）"},
+    "p.key.short": {"en": "the pseudonym key file is too short", "zh": "假名密钥文件太短"},
+    "p.key.short.expected": {"en": "at least 32 hexadecimal characters", "zh": "至少 32 个十六进制字符"},
+    "p.key.bytes": {"en": "the pseudonym key must be at least 16 bytes", "zh": "假名密钥至少需要 16 个字节"},
+    "p.ids": {"en": "recruit ids looked like national ID or phone numbers; replaced by keyed pseudonyms",
+              "zh": "新兵编号形如身份证号或电话号码，已替换为带密钥的假名"},
+    "p.ids.temporary": {"en": "no pseudonym key yet: these pseudonyms hold for this read only (the first ingest "
+                              "creates the key)",
+                        "zh": "尚无假名密钥：这些假名只在本次读取有效（首次 ingest 时生成密钥）"},
+    "p.ids.numbers": {"en": "recruit ids were stored as numbers (Excel keeps 15 digits): two ids may share a "
+                            "pseudonym", "zh": "新兵编号被存为数字（Excel 只保留 15 位）：两个编号可能得到同一假名"},
+    "p.ids.numbers.expected": {"en": "the id column formatted as text", "zh": "编号列设为文本格式"},
+})
+
+
+def _kind_text(kind: str) -> str:
+    return tr(f"p.kind.{kind}")
 
 # --- keys ---------------------------------------------------------------------------
 
@@ -95,11 +131,10 @@ def read_key_file(path: str | os.PathLike) -> bytes | None:
     try:
         text = path.read_text(encoding="ascii").strip()
     except (OSError, UnicodeDecodeError):
-        raise InputError([Problem("the pseudonym key file cannot be read", file=str(path),
-                                  expected="the key file recruitstats wrote (64 hexadecimal characters)")]) from None
+        raise InputError([Problem(tr("p.key.unreadable"), file=str(path),
+                                  expected=tr("p.key.unreadable.expected"))]) from None
     if len(text) < 32:
-        raise InputError([Problem("the pseudonym key file is too short", file=str(path),
-                                  expected="at least 32 hexadecimal characters")])
+        raise InputError([Problem(tr("p.key.short"), file=str(path), expected=tr("p.key.short.expected"))])
     return text.encode("ascii")
 
 
@@ -126,11 +161,11 @@ def key_inside(path: str | os.PathLike, folder: str | os.PathLike) -> bool:
         return False
 
 
-def _refuse_inside(path: Path, folder: Path, what: str) -> None:
+def refuse_key_inside(path: Path, folder: Path, where: str) -> None:
+    """Raise when the key file ``path`` lies inside ``folder`` (``where``: "data" or "store")."""
     if key_inside(path, folder):
-        raise InputError([Problem(
-            f"the pseudonym key file is inside the {what}; keep it elsewhere", file=str(path),
-            expected=f"a key file outside {folder} (--key-file, or set {KEY_ENV})")])
+        raise InputError([Problem(tr("p.key.inside", where=tr(f"p.where.{where}")), file=str(path),
+                                  expected=tr("p.key.inside.expected", folder=folder, env=KEY_ENV))])
 
 
 def load_key(key: bytes | str | os.PathLike | None = None, *, data_dir: str | os.PathLike | None = None
@@ -152,11 +187,11 @@ def load_key(key: bytes | str | os.PathLike | None = None, *, data_dir: str | os
     """
     if isinstance(key, bytes):
         if len(key) < 16:
-            raise InputError("the pseudonym key must be at least 16 bytes")
+            raise InputError(tr("p.key.bytes"))
         return key, False
     path = Path(key).expanduser() if key is not None else default_key_file()
     if data_dir is not None:
-        _refuse_inside(path, Path(data_dir), "data folder")
+        refuse_key_inside(path, Path(data_dir), "data")
     held = read_key_file(path)
     return (held, False) if held is not None else (new_key(), True)
 
@@ -208,21 +243,16 @@ def personal_columns(labels: Iterable[str]) -> dict[str, str]:
     return found
 
 
-_EXPECTED = ("no names, ID numbers, phones or addresses; delete the column or use --drop-personal "
-             "(drop_personal=True)")
-
-
 def personal_problems(found: dict[str, str], *, file: str, row: int | None, drop: bool) -> list[Problem]:
     """One problem per column named as personal: an error (refused) or, when dropped, a warning."""
     out = []
     for label, kind in found.items():
-        what = _KIND_TEXT.get(kind, kind)
+        what = _kind_text(kind)
         if drop:
-            out.append(Problem(f"personal data ({what}): column dropped", file=file, row=row, column=label,
-                               severity="warning"))
+            out.append(Problem(tr("p.dropped", what=what), file=file, row=row, column=label, severity="warning"))
         else:
-            out.append(Problem(f"personal data ({what}): the file is refused", file=file, row=row,
-                               column=label, expected=_EXPECTED))
+            out.append(Problem(tr("p.refused", what=what), file=file, row=row, column=label,
+                               expected=tr("p.expected")))
     return out
 
 
@@ -230,13 +260,12 @@ def value_problems(hits: dict[str, dict[str, int]], *, file: str, drop: bool) ->
     """One problem per column whose values hold personal data: counts of hits, never the values."""
     out = []
     for label, counts in hits.items():
-        what = ", ".join(f"{_KIND_TEXT[k]} in {n} {'cell' if n == 1 else 'cells'}" for k, n in counts.items())
+        what = tr("list.sep").join(tr("p.cell" if n == 1 else "p.cells", what=_kind_text(k), n=n)
+                                   for k, n in counts.items())
         if drop:
-            out.append(Problem(f"personal data ({what}): column dropped", file=file,
-                               column=label, severity="warning"))
+            out.append(Problem(tr("p.dropped", what=what), file=file, column=label, severity="warning"))
         else:
-            out.append(Problem(f"personal data ({what}): the file is refused",
-                               file=file, column=label, expected=_EXPECTED))
+            out.append(Problem(tr("p.refused", what=what), file=file, column=label, expected=tr("p.expected")))
     return out
 
 

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from recruitstats.errors import InputError, Problem
+from recruitstats.errors import InputError, Problem, tr
 from recruitstats.io import privacy
 from recruitstats.io.columns import Kind, _assemble, _Col, _Ctx, _detect_kind, _excel_letter, _map_columns
 from recruitstats.io.sheets import (_HEADER_SCAN_ROWS, CYCLE_HEADERS, _data_rows, _find_header, _header_layout,
@@ -357,16 +357,12 @@ def _pseudonymise_ids(ctx: _Ctx, data: pd.DataFrame, headers: dict, key, data_di
         return
     data["recruit_id"] = privacy.pseudonymise(ids, secret)
     copy.pseudonymise(column, data["recruit_id"].tolist())
-    ctx.problems.append(Problem("recruit ids looked like national ID or phone numbers; replaced by keyed "
-                                "pseudonyms", file=ctx.file, column=column, severity="warning"))
+    ctx.problems.append(Problem(tr("p.ids"), file=ctx.file, column=column, severity="warning"))
     if temporary:
-        ctx.problems.append(Problem(
-            "no pseudonym key yet: these pseudonyms hold for this read only (the first ingest creates "
-            "the key)", file=ctx.file, column=column, severity="warning"))
+        ctx.problems.append(Problem(tr("p.ids.temporary"), file=ctx.file, column=column, severity="warning"))
     if any(isinstance(v, str) and "e+" in v.lower() for v in ids[:10000]):
-        ctx.problems.append(Problem(
-            "recruit ids were stored as numbers (Excel keeps 15 digits): two ids may share a pseudonym",
-            file=ctx.file, column=column, severity="warning", expected="the id column formatted as text"))
+        ctx.problems.append(Problem(tr("p.ids.numbers"), file=ctx.file, column=column, severity="warning",
+                                    expected=tr("p.ids.numbers.expected")))
 
 
 def _is_synthetic(cells: Sequence[object]) -> bool:

@@ -47,7 +47,7 @@ from typing import Iterable, Literal, Sequence
 import numpy as np
 import pandas as pd
 
-from recruitstats.errors import InputError, Problem
+from recruitstats.errors import InputError, Problem, register_messages, tr
 from recruitstats.io import privacy
 from recruitstats.io.readers import CleanCopy, ReadResult, read_table, typed_parquet_marker, write_typed_parquet
 from recruitstats.schema import PANEL, RECRUITS
@@ -61,6 +61,47 @@ _PARTS = "processed/files"
 _LOCK = ".lock"
 _VERBATIM_SUFFIXES = {".csv", ".tsv", ".txt"}  # a workbook may hide sheets and author names: never kept as is
 _SANITISED = ".sanitised.csv"
+
+register_messages({
+    "s.manifest.damaged": {"en": "the store's manifest is damaged", "zh": "数据仓库的清单文件已损坏"},
+    "s.manifest.format": {"en": "not a recruitstats store manifest", "zh": "不是 recruitstats 数据仓库的清单文件"},
+    "s.manifest.format.expected": {"en": "format {fmt}", "zh": "格式 {fmt}"},
+    "s.busy": {"en": "another ingest is writing this store", "zh": "另一个 ingest 正在写入此数据仓库"},
+    "s.busy.expected": {"en": "one ingest at a time; try again when it ends", "zh": "一次只运行一个 ingest；请等它结束后重试"},
+    "s.lock.changing": {"en": "the store's lock file keeps changing; try again", "zh": "数据仓库的锁文件不断变化；请重试"},
+    "s.link.missing": {"en": "the store is a symbolic link to a folder that does not exist",
+                       "zh": "数据仓库是指向不存在文件夹的符号链接"},
+    "s.link.missing.expected": {"en": "create {target}, or give a folder", "zh": "先创建 {target}，或直接给出文件夹"},
+    "s.link.file": {"en": "the store is a symbolic link to a file, not a folder", "zh": "数据仓库是指向文件（而非文件夹）的符号链接"},
+    "s.not_folder": {"en": "the store must be a folder", "zh": "数据仓库必须是文件夹"},
+    "s.not_store": {"en": "this folder is not a recruitstats store (no manifest.json)",
+                    "zh": "此文件夹不是 recruitstats 数据仓库（没有 manifest.json）"},
+    "s.not_store.expected": {"en": "an empty or new folder, or a store made by recruitstats ingest",
+                             "zh": "空文件夹或新文件夹，或由 recruitstats ingest 建立的数据仓库"},
+    "s.foreign": {"en": "the store holds files it did not make: {files}", "zh": "数据仓库中有不是它生成的文件：{files}"},
+    "s.foreign.more": {"en": "{shown} and {n} more", "zh": "{shown} 等另外 {n} 个"},
+    "s.foreign.expected": {"en": "those files moved out of the store (an ingest would drop them)",
+                           "zh": "把这些文件移出数据仓库（ingest 会丢弃它们）"},
+    "s.key.race": {"en": "another process created the pseudonym key meanwhile", "zh": "另一进程同时生成了假名密钥"},
+    "s.key.race.expected": {"en": "the ingest run again (it will use that key)", "zh": "重新运行 ingest（将使用该密钥）"},
+    "s.key.other": {"en": "this pseudonym key (fingerprint {fp}) is not the one the store was built with ({held}): "
+                          "the same recruit would get another pseudonym",
+                    "zh": "此假名密钥（指纹 {fp}）不是建立数据仓库时所用的密钥（{held}）：同一新兵会得到不同的假名"},
+    "s.key.other.expected": {"en": "the same --key-file as before, or --rekey to rebuild the store with this key",
+                             "zh": "使用原来的 --key-file，或用 --rekey 以此密钥重建数据仓库"},
+    "s.key.missing": {"en": "the pseudonym key this store was built with is not at this path",
+                      "zh": "建立此数据仓库时所用的假名密钥不在此路径"},
+    "s.key.missing.expected": {"en": "the key file with fingerprint {held} (--key-file), or --rekey to rebuild the "
+                                     "store with a new key",
+                               "zh": "指纹为 {held} 的密钥文件（--key-file），或用 --rekey 以新密钥重建数据仓库"},
+    "s.overlap": {"en": "{n} rows overlap rows already held from {file} ({examples})",
+                  "zh": "{n} 行与已收存的 {file} 中的行重复（{examples}）"},
+    "s.overlap.expected": {"en": "new districts or cycles (or recruits), or --replace to replace them",
+                           "zh": "新的区县或批次（或新兵），或用 --replace 替换已收存的行"},
+    "s.a_recruit": {"en": "a recruit id", "zh": "新兵编号"},
+    "s.changed": {"en": "a stored file is missing or changed since it was ingested",
+                  "zh": "数据仓库中的文件缺失或在收存后被改动"},
+})
 
 
 @dataclass
@@ -105,10 +146,10 @@ def read_manifest(store: str | os.PathLike) -> dict:
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError):
-        raise InputError("the store's manifest is damaged", file=str(path)) from None
+        raise InputError(tr("s.manifest.damaged"), file=str(path)) from None
     if manifest.get("format") not in _READABLE_FORMATS:
-        raise InputError([Problem("not a recruitstats store manifest", file=str(path),
-                                  expected=f"format {MANIFEST_FORMAT}")])
+        raise InputError([Problem(tr("s.manifest.format"), file=str(path),
+                                  expected=tr("s.manifest.format.expected", fmt=MANIFEST_FORMAT))])
     return manifest
 
 
@@ -183,8 +224,7 @@ def _open_lock(folder: Path) -> int:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         os.close(fd)
-        raise InputError([Problem("another ingest is writing this store", file=str(folder),
-                                  expected="one ingest at a time; try again when it ends")]) from None
+        raise InputError([Problem(tr("s.busy"), file=str(folder), expected=tr("s.busy.expected"))]) from None
     return fd
 
 
@@ -206,7 +246,7 @@ def _locked(store: Path):
             break
         os.close(fd)
     else:
-        raise InputError("the store's lock file keeps changing; try again", file=str(store))
+        raise InputError(tr("s.lock.changing"), file=str(store))
     try:
         yield created
     finally:
@@ -228,10 +268,10 @@ def _resolve_store(store: Path) -> Path:
     if store.is_symlink():
         target = store.resolve()
         if not target.exists():
-            raise InputError([Problem("the store is a symbolic link to a folder that does not exist",
-                                      file=str(store), expected=f"create {target}, or give a folder")])
+            raise InputError([Problem(tr("s.link.missing"), file=str(store),
+                                      expected=tr("s.link.missing.expected", target=target))])
         if not target.is_dir():
-            raise InputError("the store is a symbolic link to a file, not a folder", file=str(store))
+            raise InputError(tr("s.link.file"), file=str(store))
         return target
     return Path(os.path.abspath(store))
 
@@ -240,10 +280,9 @@ def _check_store(store: Path) -> None:
     if not store.exists():
         return
     if not store.is_dir():
-        raise InputError("the store must be a folder", file=str(store))
+        raise InputError(tr("s.not_folder"), file=str(store))
     if any(p.name != _LOCK for p in store.iterdir()) and not _has_manifest(store):
-        raise InputError([Problem("this folder is not a recruitstats store (no manifest.json)", file=str(store),
-                                  expected="an empty or new folder, or a store made by recruitstats ingest")])
+        raise InputError([Problem(tr("s.not_store"), file=str(store), expected=tr("s.not_store.expected"))])
 
 
 def _part_name(entry: dict) -> str:
@@ -266,9 +305,10 @@ def _foreign_files(store: Path, entries: list[dict]) -> list[str]:
 def _check_foreign(store: Path, entries: list[dict]) -> None:
     found = _foreign_files(store, entries)
     if found:
-        shown = ", ".join(found[:5]) + (f" and {len(found) - 5} more" if len(found) > 5 else "")
-        raise InputError([Problem(f"the store holds files it did not make: {shown}", file=str(store),
-                                  expected="those files moved out of the store (an ingest would drop them)")])
+        shown = tr("list.sep").join(found[:5])
+        if len(found) > 5:
+            shown = tr("s.foreign.more", shown=shown, n=len(found) - 5)
+        raise InputError([Problem(tr("s.foreign", files=shown), file=str(store), expected=tr("s.foreign.expected"))])
 
 
 # --- the pseudonym key ---------------------------------------------------------------
@@ -285,8 +325,7 @@ class _Key:
         if self.exists or self.path is None:
             return None
         if privacy.write_key_file(self.path, self.secret) != self.secret:
-            raise InputError([Problem("another process created the pseudonym key meanwhile", file=str(self.path),
-                                      expected="the ingest run again (it will use that key)")])
+            raise InputError([Problem(tr("s.key.race"), file=str(self.path), expected=tr("s.key.race.expected"))])
         return self.path
 
 
@@ -296,19 +335,13 @@ def _key_for(key, store: Path, held: str | None, rekey: bool) -> _Key:
         secret, path, exists = privacy.load_key(key)[0], None, True
     else:
         path = Path(key).expanduser() if key is not None else privacy.default_key_file()
-        if privacy.key_inside(path, store):
-            raise InputError([Problem("the pseudonym key file is inside the store; keep it elsewhere",
-                                      file=str(path), expected="a key file outside the store, which a rebuild "
-                                                               "replaces (--key-file, or set "
-                                                               f"{privacy.KEY_ENV})")])
+        privacy.refuse_key_inside(path, store, "store")
         found = privacy.read_key_file(path)
         secret, exists = (found, True) if found is not None else (privacy.new_key(), False)
     fingerprint = privacy.key_fingerprint(secret)
     if held and exists and fingerprint != held and not rekey:
-        raise InputError([Problem(
-            f"this pseudonym key (fingerprint {fingerprint}) is not the one the store was built with ({held}): "
-            "the same recruit would get another pseudonym", file=str(path or "key"),
-            expected="the same --key-file as before, or --rekey to rebuild the store with this key")])
+        raise InputError([Problem(tr("s.key.other", fp=fingerprint, held=held), file=str(path or "key"),
+                                  expected=tr("s.key.other.expected"))])
     return _Key(secret, fingerprint, path, exists)
 
 
@@ -318,15 +351,10 @@ def _check_key_use(key: _Key, users: list[Path], held: str | None, rekey: bool) 
         return
     if key.path is not None:
         for f in users:
-            if privacy.key_inside(key.path, f.absolute().parent):
-                raise InputError([Problem(
-                    "the pseudonym key file is inside the data folder; keep it elsewhere", file=str(key.path),
-                    expected=f"a key file outside {f.absolute().parent} (--key-file, or set {privacy.KEY_ENV})")])
+            privacy.refuse_key_inside(key.path, f.absolute().parent, "data")
     if held and not key.exists and not rekey:
-        raise InputError([Problem(
-            "the pseudonym key this store was built with is not at this path", file=str(key.path),
-            expected=f"the key file with fingerprint {held} (--key-file), or --rekey to rebuild the store "
-                     "with a new key")])
+        raise InputError([Problem(tr("s.key.missing"), file=str(key.path),
+                                  expected=tr("s.key.missing.expected", held=held))])
 
 
 # --- combining tables ----------------------------------------------------------------
@@ -360,7 +388,7 @@ def _exact_clash(held: pd.DataFrame, new: pd.DataFrame, candidates: np.ndarray, 
 
 def _describe(key: str, kind: str) -> str:
     if kind == "recruits":
-        return "a recruit id"
+        return tr("s.a_recruit")
     unit, year, half = (key.split("|") + ["", ""])[:3]
     return f"{unit.split(':', 1)[-1]} {year.removesuffix('.0')}H{half.removesuffix('.0')}"
 
@@ -390,11 +418,10 @@ def _combine(entries: list[dict], frames: list[pd.DataFrame], kind: str) -> tupl
                 parts[i], part_keys[i] = held[~clash].reset_index(drop=True), held_keys[~clash]
                 replaced.append(entries[i]["file"])
             else:
-                shown = ", ".join(sorted({_describe(k, kind) for k in examples}))
+                shown = tr("list.sep").join(sorted({_describe(k, kind) for k in examples}))
                 problems.append(Problem(
-                    f"{int(clash.sum())} rows overlap rows already held from {entries[i]['original_name']} "
-                    f"({shown})", file=entry["original_name"],
-                    expected="new districts or cycles (or recruits), or --replace to replace them"))
+                    tr("s.overlap", n=int(clash.sum()), file=entries[i]["original_name"], examples=shown),
+                    file=entry["original_name"], expected=tr("s.overlap.expected")))
         if entry.get("replace"):
             entry["replaces"] = replaced
         parts.append(df.reset_index(drop=True))
@@ -430,7 +457,7 @@ def _held_frame(store: Path, tmp: Path, entry: dict, key: bytes) -> pd.DataFrame
     """A held file's table: its typed part when current, else read again from its stored copy."""
     source = store / entry["file"]
     if not source.is_file() or sha256_of(source) != entry.get("stored_sha256", entry["sha256"]):
-        raise InputError("a stored file is missing or changed since it was ingested", file=str(source))
+        raise InputError(tr("s.changed"), file=str(source))
     part = store / _PARTS / _part_name(entry)
     if typed_parquet_marker(part) is not None:
         _link(source, tmp / entry["file"])
