@@ -283,3 +283,45 @@ def write_bad_files(folder: Path) -> dict[str, Path]:
 def canonical_zh_headers() -> list[str]:
     """Chinese labels of every panel column (for tests of header mapping)."""
     return [c.label_zh for c in PANEL_COLUMNS]
+
+
+# --- headers as offices write them (issue #11) ------------------------------------
+
+#: canonical column -> a header as some office writes it (suffixes, units, spaces, variants).
+EVERYDAY_HEADERS: dict[str, str] = {
+    "province": "省份", "city": " 地市 ", "district": "区县", "district_code": "行政区划代码",
+    "year": "年度", "half": "征集批次（上半年/下半年）", "eligible_youth": "适龄青年人数",
+    "quota": "征集任务数（人）", "applicants": "报名人数合计", "enlisted": "批准入伍人数(人)",
+    "enlisted_college": "大学生新兵人数", "enlisted_graduates": "大学毕业生新兵总数", "returned": "退兵总数",
+    "publicity_spend": "宣传经费(万元)", "family_allowance": "义务兵家庭优待金（元/年）", "door_visits": "入户走访次数",
+    "avg_wage": "城镇单位在岗职工平均工资 （元）", "unemployment_rate": "城镇调查失业率（％）",
+}
+#: further everyday headers, each with the column it must map to
+MORE_EVERYDAY_HEADERS: dict[str, str] = {
+    "应征报名总数": "applicants", "走访人次": "door_visits", "适龄青年数 (人)": "eligible_youth",
+    "宣传经费（万元）": "publicity_spend", "入户动员人次": "door_visits", "上站体检人数（人）": "medical_examined",
+    "Eligible Youth": "eligible_youth", "退兵人数合计": "returned", "双合格人数": "political_passed",
+}
+#: headers near a known column that must NOT be read as it, and the column to suggest
+NEAR_MISSES: dict[str, str] = {"适龄青年总人口": "eligible_youth", "报名人数（男）": "applicants",
+                               "入户走访户数": "door_visits"}
+
+
+def write_everyday_headers_csv(df: pd.DataFrame, path: Path) -> Path:
+    """The panel with EVERYDAY_HEADERS, money in 万元 where the header says so, halves as 上半年/下半年."""
+    cols = [c for c in df.columns if c in EVERYDAY_HEADERS]
+    lines = [",".join(EVERYDAY_HEADERS[c] for c in cols)]
+    for row in df[cols].itertuples(index=False):
+        cells = []
+        for name, value in zip(cols, row):
+            if name == "publicity_spend":
+                cells.append(_wan(value))
+            elif name == "half":
+                cells.append("上半年" if int(value) == 1 else "下半年")
+            elif name == "unemployment_rate":
+                cells.append(_pct(value, "％"))
+            else:
+                cells.append(_quote(plain(value)))
+        lines.append(",".join(cells))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
