@@ -473,6 +473,19 @@ def data_dictionary_markdown() -> str:
     lines += [f"- `{rid}`: {text}" for rid, text in PANEL_RULES]
     lines += ["", "## Derived rates", "", "| name | definition |", "|---|---|"]
     lines += [f"| {k} | {v[2]} |" for k, v in DERIVED_RATES.items()]
+    lines += ["", "## Headers as offices write them", "",
+              "Besides the aliases above, a header is recognised after white space, a unit in brackets "
+              "(full or half width, e.g. `（万元）`, `(人)`, `【%】`, `（单位：人）`) and a suffix are removed.",
+              "A bracket that is not a unit is part of the name (`报名人数（男）` is another column), except a "
+              "list of values (`征集批次（上半年/下半年）`).", "",
+              "- suffixes: " + ", ".join(HEADER_SUFFIXES),
+              "- usual variants: " + ", ".join(f"{k} → {v}" for k, v in HEADER_VARIANTS.items()),
+              "- units: " + ", ".join(sorted(UNIT_WORDS)),
+              "",
+              "A header near a known column (it contains a known name of three or more characters, or is "
+              f"alike by a difflib ratio of {SUGGEST_CUTOFF} ({SUGGEST_CUTOFF_ASCII} for English)) is kept as an "
+              "extra column and `validate` asks \"did you mean\"; other unknown columns are listed once.", "",
+              f"Years are plausible from {MIN_YEAR} to next year; others are refused."]
     lines += ["", "## Personal data (refused unless dropped)", ""]
     lines += [f"- {k}: {', '.join(v)}" for k, v in PERSONAL_DATA_ALIASES.items()]
     lines += ["", f"Published tables suppress cells counting fewer than {SUPPRESSION_THRESHOLD} people.", ""]
