@@ -273,7 +273,7 @@ def _guard_cells(nb, checks, lang: str, synthetic: bool) -> None:
             continue
         for analysis in blocked:
             top = _blocking(checks, analysis)
-            if top.analysis not in said:
+            if top.analysis != "truth" and top.analysis not in said:  # real data simply have no truth
                 said.add(top.analysis)
                 cells.append(_note_cell(_NOT_DONE[lang] + top.reason(lang)))
     nb.cells = cells
@@ -310,21 +310,44 @@ def _inject(nb, parameters: dict) -> None:
     nb.cells.insert(at, cell)
 
 
-def _execute(nb, workdir: Path, timeout: int) -> str | None:
-    """Run the notebook in ``workdir``; None on success, else the error's last line."""
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError, DeadKernelError
+_CELL_FAILED = {"zh": "**此部分未能完成：** ", "en": "**This part could not be completed:** "}
 
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+
+def _execute(nb, workdir: Path, timeout: int, lang: str = "en") -> tuple[str | None, str | None]:
+    """Run the notebook in ``workdir``, going on after a failing cell.
+
+    Returns ``(first_error, fatal)``: the first failing cell's error line (its traceback
+    replaced in the notebook by a sentence, as are the cells that failed after it), and
+    the reason when the kernel itself died or timed out (then nothing is usable).
+    """
+    from nbclient import NotebookClient
+    from nbclient.exceptions import DeadKernelError
+
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
                             resources={"metadata": {"path": str(workdir)}})
     try:
         client.execute(stderr=subprocess.DEVNULL)  # the kernel's own start-up chatter is not for readers
-    except CellExecutionError as exc:
-        lines = [ln for ln in _ANSI.sub("", str(exc)).strip().splitlines() if ln.strip()]
-        return lines[-1] if lines else "an error"
     except (DeadKernelError, TimeoutError, RuntimeError) as exc:
-        return f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1] if str(exc).strip() else ''}"
-    return None
+        text = str(exc).strip().splitlines()
+        return None, f"{type(exc).__name__}: {_ANSI.sub('', text[-1]) if text else ''}"
+    return _replace_errors(nb, lang), None
+
+
+def _replace_errors(nb, lang: str) -> str | None:
+    """Tracebacks are for developers: each error output becomes one sentence; returns the first."""
+    import nbformat
+
+    first = None
+    for i, cell in enumerate(nb.cells):
+        for j, out in enumerate(cell.get("outputs", [])):
+            if out.get("output_type") != "error":
+                continue
+            line = _ANSI.sub("", f"{out.get('ename', 'Error')}: {out.get('evalue', '')}").strip()
+            first = first or line
+            cell.outputs[j] = nbformat.v4.new_output(
+                "display_data", data={"text/markdown": _CELL_FAILED[lang] + f"`{line}`",
+                                      "text/plain": _CELL_FAILED[lang].replace("*", "") + line})
+    return first
 
 
 _OFFLINE_TEMPLATE = """{%- extends 'index.html.j2' -%}
@@ -427,10 +450,12 @@ def _one_notebook(path: Path, run: _Run) -> tuple:
         return _stub(nb, lines, run.lang), title
     _guard_cells(nb, run.checks, run.lang, run.synthetic)
     _inject(nb, run.parameters)
-    error = _execute(nb, run.work, run.timeout)
-    if error is not None:
-        run.skipped.append({"analysis": path.stem, "reason": f"{path.name} failed: {error}"})
-        return _stub(nb, [_FAILED[run.lang], "", f"`{error}`"], run.lang), title
+    error, fatal = _execute(nb, run.work, run.timeout, run.lang)
+    if fatal is not None:
+        run.skipped.append({"analysis": path.stem, "reason": f"{path.name} failed: {fatal}"})
+        return _stub(nb, [_FAILED[run.lang], "", f"`{fatal}`"], run.lang), title
+    if error is not None:  # a partial report: the cells that ran are kept
+        run.skipped.append({"analysis": path.stem, "reason": f"{path.name} failed in part: {error}"})
     return nb, title
 
 

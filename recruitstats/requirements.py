@@ -149,14 +149,14 @@ def _lever_check(panel: pd.DataFrame, model: str, role: str) -> Check:
     zh_role = _LEVER_ZH[role]
     for col in (num, den):
         if col and _usable(panel, col) is None:
-            return Check(name, "partial",
+            return Check(name, "skipped",
                          f"缺少 {col} 列（或全部为空），{zh_role}杠杆（{role}）未纳入模型，其余杠杆照常估计。",
                          f"no {col} values in the data: the {role} lever is left out of the {model} model; "
                          "the other levers are still estimated.")
     x = _usable(panel, num) / (_usable(panel, den) if den else 1.0)
     bad = int((x <= 0).sum()) if kind == "log" else int((x < 0).sum())
     if bad:
-        return Check(name, "partial",
+        return Check(name, "skipped",
                      f"{num} 有 {bad} 行为零或负数，无法取对数，{zh_role}杠杆（{role}）未纳入模型。",
                      f"{num} is zero or negative in {bad} row(s), so its logarithm is undefined: the {role} "
                      f"lever is left out of the {model} model.")
@@ -211,8 +211,8 @@ def _panel_checks(panel: pd.DataFrame) -> tuple[list[Check], dict[str, tuple[str
                         "funnel is not shown.")]
     signup, roles_s = _rate_model_checks(panel, "signup", "applicants", "eligible_youth", "报名模型")
     checks += signup
-    if "unemployment_rate" not in panel or _usable(panel, "unemployment_rate") is None:
-        checks.append(Check("signup.controls", "partial",
+    if signup[0].runs and _usable(panel, "unemployment_rate") is None:
+        checks.append(Check("signup.controls", "skipped",
                             "缺少 unemployment_rate（失业率），稳健性检验中不含失业率控制变量的设定。",
                             "no unemployment_rate values: the robustness check with the unemployment "
                             "control is left out."))

@@ -1,7 +1,8 @@
-"""`recruitstats run`: parameters injected, outputs written only when every notebook succeeds."""
+"""`recruitstats run`: parameters injected, analyses guarded, failures recorded, outputs written atomically."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import nbformat
@@ -9,15 +10,23 @@ import pytest
 
 from recruitstats.cli import main
 from recruitstats.errors import InputError
-from recruitstats.pipeline import data_files
+from recruitstats.pipeline import _progress, data_files, export_html
+
+PANEL = "district,year,half,applicants,eligible_youth\nA,2021,1,10,100\nB,2021,1,12,90\n"
 
 
-def _notebook(path: Path, body: str) -> None:
+def _notebook(path: Path, *bodies: str, tags: dict[int, list[str]] | None = None, needs=None) -> None:
     nb = nbformat.v4.new_notebook()
     params = nbformat.v4.new_code_cell('DATA_DIR = "../data/sample"')
     params.metadata["tags"] = ["parameters"]
-    nb.cells = [params, nbformat.v4.new_code_cell(body)]
+    nb.cells = [nbformat.v4.new_markdown_cell(f"# Title of {path.stem}"), params]
+    for i, body in enumerate(bodies):
+        cell = nbformat.v4.new_code_cell(body)
+        cell.metadata["tags"] = (tags or {}).get(i, [])
+        nb.cells.append(cell)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    if needs:
+        nb.metadata["recruitstats"] = {"needs": needs}
     nbformat.write(nb, path)
 
 
@@ -25,31 +34,75 @@ def _notebook(path: Path, body: str) -> None:
 def workspace(tmp_path):
     data = tmp_path / "data"
     data.mkdir()
-    (data / "panel.csv").write_text("district,year,half\nA,2021,1\n", encoding="utf-8")
+    (data / "panel.csv").write_text(PANEL, encoding="utf-8")
     nbs = tmp_path / "nbs"
     nbs.mkdir()
     return tmp_path, data, nbs
 
 
-def test_run_injects_data_dir_and_writes_reports(workspace):
+def _run(tmp, data, nbs, *extra) -> int:
+    return main(["run", "--data", str(data), "--out", str(tmp / "reports"), "--notebooks", str(nbs), *extra])
+
+
+def test_run_injects_parameters_and_writes_reports(workspace):
     tmp, data, nbs = workspace
-    _notebook(nbs / "01_a.ipynb", "from pathlib import Path\nprint(sorted(p.name for p in Path(DATA_DIR).iterdir()))")
+    _notebook(nbs / "01_a.ipynb", "import pandas as pd\nprint(sorted(p.name for p in Path(DATA_DIR).iterdir()), "
+              "len(pd.read_parquet(Path(DATA_DIR) / 'panel.parquet')), CONFIG, LANG)".replace(
+                  "import pandas", "from pathlib import Path\nimport pandas"))
+    assert _run(tmp, data, nbs) == 0
     out = tmp / "reports"
-    assert main(["run", "--data", str(data), "--out", str(out), "--notebooks", str(nbs)]) == 0
-    assert {p.name for p in out.iterdir()} == {"01_a.ipynb", "01_a.html", "run.json"}
+    assert {p.name for p in out.iterdir()} == {"01_a.ipynb", "01_a.html", "run.json", "run.log"}
     executed = nbformat.read(out / "01_a.ipynb", as_version=4)
-    assert "panel.csv" in executed.cells[-1].outputs[0]["text"]
-
-
-def test_failed_notebook_writes_nothing(workspace, capsys):
-    tmp, data, nbs = workspace
-    _notebook(nbs / "01_ok.ipynb", "x = 1")
-    _notebook(nbs / "02_bad.ipynb", "raise ValueError('boom')")
-    out = tmp / "reports"
-    assert main(["run", "--data", str(data), "--out", str(out), "--notebooks", str(nbs)]) == 2
-    assert not out.exists()
-    assert "02_bad.ipynb failed" in capsys.readouterr().err
+    assert executed.cells[-1].outputs[0]["text"].strip() == "['panel.parquet'] 2 None zh"
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert run["data"] == [str(data.resolve())] and run["notebooks"] == ["01_a.ipynb"]
+    assert isinstance(run["skipped"], list) and run["synthetic"] is False and run["config"]["threshold"] == 5
     assert not list(tmp.glob(".recruitstats-run-*"))
+
+
+def test_a_failing_notebook_is_recorded_as_skipped_and_the_run_goes_on(workspace, capsys):
+    tmp, data, nbs = workspace
+    _notebook(nbs / "01_bad.ipynb", "raise ValueError('boom')")
+    _notebook(nbs / "02_ok.ipynb", "print('fine')")
+    assert _run(tmp, data, nbs) == 0
+    run = json.loads((tmp / "reports" / "run.json").read_text(encoding="utf-8"))
+    failed = [s for s in run["skipped"] if s["analysis"] == "01_bad"]
+    assert failed and "ValueError: boom" in failed[0]["reason"]
+    assert "ValueError: boom" in capsys.readouterr().err
+    html = (tmp / "reports" / "01_bad.html").read_text(encoding="utf-8")
+    assert "ValueError: boom" in html and "Traceback" not in html
+    assert nbformat.read(tmp / "reports" / "02_ok.ipynb", as_version=4).cells[-1].outputs[0]["text"] == "fine\n"
+
+
+def test_cells_of_an_analysis_the_data_cannot_support_are_replaced_by_the_reason(workspace):
+    tmp, data, nbs = workspace
+    _notebook(nbs / "01_guarded.ipynb", "print('panel work')", "raise RuntimeError('needs recruits')",
+              "raise RuntimeError('truth only')", tags={1: ["needs:survival"], 2: ["needs:truth"]})
+    _notebook(nbs / "02_recruits.ipynb", "raise RuntimeError('should not run')", needs=["recruits"])
+    cfg = tmp / "en.toml"
+    cfg.write_text('languages = ["en"]\n', encoding="utf-8")
+    assert _run(tmp, data, nbs, "--config", str(cfg)) == 0
+    out = tmp / "reports"
+    nb = nbformat.read(out / "01_guarded.ipynb", as_version=4)
+    notes = [c.source for c in nb.cells if "recruitstats-note" in c.metadata.get("tags", [])]
+    assert len(notes) == 1 and "no recruit records" in notes[0]
+    assert not any("RuntimeError" in c.source for c in nb.cells if c.cell_type == "code")
+    stub = (out / "02_recruits.html").read_text(encoding="utf-8")
+    assert "no recruit records" in stub and "Title of 02_recruits" in stub and '<html lang="en">' in stub
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert {"survival", "02_recruits"} <= {s["analysis"] for s in run["skipped"]}
+    assert run["config"]["source"] == str(cfg.resolve())
+    assert "no recruit records" in (out / "run.log").read_text(encoding="utf-8")
+
+
+def test_html_is_offline_titled_and_without_code():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# 报名效果\n\ntext $x^2$"), nbformat.v4.new_code_cell("secret_code = 1")]
+    html = export_html(nb, title="报名效果", lang="zh")
+    assert "<title>报名效果 (中文)</title>" in html and '<html lang="zh">' in html
+    assert "secret_code" not in html
+    assert "<script src" not in html and 'from "http' not in html
+    assert not [m for m in __import__("re").findall(r'(?:src|href)="([^"]+)"', html) if m.startswith("http")]
 
 
 def test_data_files_prefers_the_processed_store(tmp_path):
@@ -61,21 +114,16 @@ def test_data_files_prefers_the_processed_store(tmp_path):
         data_files(tmp_path / "processed" / "empty")
 
 
-def test_missing_data_folder_exits_2(tmp_path, capsys):
+def test_missing_data_exits_2_and_writes_nothing(tmp_path, capsys):
     assert main(["run", "--data", str(tmp_path / "nope"), "--out", str(tmp_path / "r")]) == 2
-    assert "not found" in capsys.readouterr().err
+    assert "no such file" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists() and not list(tmp_path.glob(".recruitstats-run-*"))
 
 
-def test_notebooks_needing_recruits_are_skipped_without_them(workspace):
-    import json
-
-    tmp, data, nbs = workspace
-    _notebook(nbs / "01_panel.ipynb", "x = 1")
-    _notebook(nbs / "02_recruits.ipynb", "raise RuntimeError('should not run')")
-    nb = nbformat.read(nbs / "02_recruits.ipynb", as_version=4)
-    nb.metadata["recruitstats"] = {"needs": ["recruits"]}
-    nbformat.write(nb, nbs / "02_recruits.ipynb")
-    out = tmp / "reports"
-    assert main(["run", "--data", str(data), "--out", str(out), "--notebooks", str(nbs)]) == 0
-    run = json.loads((out / "run.json").read_text())
-    assert run["notebooks"] == ["01_panel.ipynb"] and "02_recruits.ipynb" in run["skipped"]
+def test_progress_bar_is_quiet_when_stderr_is_not_a_terminal(capsys):
+    with _progress(2, None) as bar:  # pytest captures stderr: not a terminal
+        bar.update(2)
+    assert bar.disable and capsys.readouterr().err == ""
+    with _progress(2, True) as bar:
+        bar.update(2)
+    assert "2/2" in capsys.readouterr().err
