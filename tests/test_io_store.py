@@ -354,3 +354,33 @@ def test_recruit_overlap_found_by_hashed_keys(tmp_path, office):
     ingest([again], store, drop_personal=True, replace=True)
     ids = pd.read_parquet(store / "processed" / "recruits.parquet")["recruit_id"].tolist()
     assert ids == ["R1", "R2", "R3", "R4"]
+
+
+def test_older_store_holding_personal_data_is_cleaned_on_next_ingest(tmp_path, years, office):
+    """A store of format 1 kept files as sent; the next ingest replaces such a copy by a clean one."""
+    import shutil
+
+    _, first, second = years
+    original = mf.write_personal_recruits(office / "recruits.csv", ids_as_recruit_id=False)
+    store = tmp_path / "store"
+    ingest([original, first], store, drop_personal=True)
+    manifest = json.loads((store / "manifest.json").read_text(encoding="utf-8"))
+    manifest["format"] = "recruitstats-store/1"
+    for entry in manifest["files"]:
+        for name in ("stored_sha256", "copy", "pseudonymised"):
+            entry.pop(name)
+    old_copy = store / "raw" / "recruits.csv"
+    (store / manifest["files"][0]["file"]).unlink()
+    shutil.copyfile(original, old_copy)  # what format 1 kept: the file as sent
+    manifest["files"][0]["file"] = "raw/recruits.csv"
+    (store / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    shutil.rmtree(store / "processed" / "files")
+    ingest([second], store)
+    manifest = json.loads((store / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["format"] == "recruitstats-store/2"
+    assert manifest["files"][0]["file"] == "raw/recruits.csv.sanitised.csv"
+    for path in store.rglob("*"):
+        if path.is_file():
+            for values in mf.PERSONAL_VALUES.values():
+                for value in values:
+                    assert value.encode("utf-8") not in path.read_bytes(), path

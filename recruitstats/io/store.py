@@ -467,7 +467,8 @@ def _held_frame(store: Path, tmp: Path, entry: dict, key: bytes) -> pd.DataFrame
     if result.errors:
         raise InputError(result.problems)
     if result.copy is not None and result.copy.personal:  # a copy from an older store that kept personal data
-        entry["file"], entry["copy"] = _copy_name(entry["original_name"], entry["sha256"], set()), "sanitised"
+        entry["file"] = "raw/" + _copy_name(entry["original_name"], entry["sha256"], set())
+        entry["copy"], entry["pseudonymised"] = "sanitised", result.copy.pseudonymised
         _place_new(entry, source, result, tmp)
     else:
         _link(source, tmp / entry["file"])
@@ -647,9 +648,8 @@ def _ingest_locked(files: list[Path], store: Path, report: IngestReport, *, reke
     new_entries, fresh = _admit(files, entries, report, key=secret.secret, **options)
     users = [fresh[e["file"]][0] for e in new_entries if e["pseudonymised"]]
     _check_key_use(secret, users, held, rekey)
-    fingerprint = secret.fingerprint if (users or secret.exists) else held
-    report.key_fingerprint = fingerprint or ""
-    if not new_entries and not report.dropped and fingerprint == held and (held or not entries):
+    if not new_entries and not report.dropped and (manifest["format"] == MANIFEST_FORMAT or not entries):
+        report.key_fingerprint = held or ""
         return _finish(report, store)
     entries += new_entries
     tmp = Path(tempfile.mkdtemp(prefix=f".{store.name}.tmp-", dir=store.parent))
@@ -657,11 +657,14 @@ def _ingest_locked(files: list[Path], store: Path, report: IngestReport, *, reke
     lock = None
     try:
         tables = _build(store, tmp, entries, fresh, secret.secret)
+        needed = any(e.get("pseudonymised") for e in entries)  # also a held file read again from its copy
+        fingerprint = secret.fingerprint if (needed or secret.exists) else held
+        report.key_fingerprint = fingerprint or ""
         (tmp / "processed").mkdir(exist_ok=True)
         _write_processed(tables, tmp / "processed", entries)
         _write_manifest(tmp, entries, fingerprint)
         lock = _open_lock(tmp)  # after the swap this is the store's lock, already held
-        report.key_created = secret.commit() if users else None
+        report.key_created = secret.commit() if needed else None
         _swap_in(tmp, store)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
