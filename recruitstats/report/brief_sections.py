@@ -301,16 +301,44 @@ def methods(inputs: BriefInputs, lang: str) -> Section:
     items = []
     for model, res in _models(inputs):
         d = res.to_dict()
-        items.append(sentence("m.model", lang, model=text(f"model.{model}", lang), outcome=d["outcome"],
-                              exposure=d["exposure"], inference=d["inference"],
+        items.append(sentence("m.model", lang, model=text(f"model.{model}", lang),
+                              outcome=_column_label(d["outcome"], lang), exposure=_column_label(d["exposure"], lang),
+                              inference=_inference_text(d, lang),
                               n_obs=num(f"{model}.n_obs", d["n_obs"], "count", lang),
                               clusters=num(f"{model}.n_clusters", d["n_clusters"] or 0, "int", lang)))
         for lever in res.levers:
             items.append(sentence("m.transform", lang, lever=term_label(lever, lang, result=res),
                                   transform=_transform(res, lever, lang)))
+        if d.get("dropped"):
+            what = "; ".join(f"{k}: {v}" for k, v in d["dropped"].items())
+            items.append(sentence("m.dropped", lang, model=text(f"model.{model}", lang), what=what))
     items.append(sentence("m.policy", lang, pct=f"{inputs.pct:g}", factor=f"{1 + inputs.pct / 100:g}"))
     items.append(sentence("m.suppression", lang, threshold=inputs.threshold))
     return Section(text("sec.methods", lang), (Bullets(tuple(items)),))
+
+
+def _column_label(name: str, lang: str) -> str:
+    """A panel column in Chinese (its SCHEMA label) or as its canonical name in English."""
+    from recruitstats.schema import PANEL_COLUMNS
+
+    if lang == "zh":
+        return next((c.label_zh for c in PANEL_COLUMNS if c.name == name), name)
+    return name
+
+
+def _inference_text(d: dict, lang: str) -> str:
+    """How errors were computed: the result's own words in English, the same facts in Chinese."""
+    words = str(d.get("inference") or "")
+    if lang == "en":
+        return words
+    g = d.get("n_clusters")
+    if "jackknife" in words:
+        return text("inf.crv3", lang, clusters=g, df=(g or 1) - 1)
+    if "cluster" in words:
+        return text("inf.crv1", lang, clusters=g)
+    if "hetero" in words:
+        return text("inf.hc1", lang)
+    return words
 
 
 def _transform(res, lever: str, lang: str) -> str:

@@ -244,11 +244,15 @@ TEXTS: dict[str, dict[str, str]] = {
                    "district over time; unobserved changes at the same time can bias them."),
     "model.signup": _t("报名模型", "Sign-up model"),
     "model.discharge": _t("退兵模型", "Discharge model"),
-    "m.model": _t("{model}：{outcome} 以 {exposure} 为暴露量的泊松拟似然模型，含区县与批次固定效应；{n_obs} 个观测，{clusters} 个聚类；推断：{inference}。",
+    "m.model": _t("{model}：{outcome}以{exposure}为暴露量的泊松拟似然模型，含区县与批次固定效应；{n_obs} 个观测，{clusters} 个聚类；推断：{inference}。",
                   "{model}: Poisson quasi-likelihood of {outcome} with exposure {exposure}, district and cycle "
                   "fixed effects; {n_obs} observations, {clusters} clusters; inference: {inference}."),
     "m.transform": _t("{lever}：{transform}", "{lever}: {transform}"),
-    "m.dropped": _t("{model}剔除：{what} {n}。", "{model} dropped: {what} {n}."),
+    "m.dropped": _t("{model}剔除的观测或区县（原始记录）：{what}。", "{model}, rows or districts dropped: {what}."),
+    "inf.crv3": _t("按区县聚类（{clusters} 个，少于 40 个），采用 CRV3 留一聚类刀切法标准误及 t({df}) 临界值",
+                   "cluster-robust by district ({clusters} clusters): CRV3 jackknife with t({df}) critical values"),
+    "inf.crv1": _t("按区县聚类（{clusters} 个）的 CRV1 稳健标准误", "cluster-robust (CRV1) by district ({clusters} clusters)"),
+    "inf.hc1": _t("异方差稳健标准误（HC1），正态临界值", "heteroskedasticity-robust (HC1), normal critical values"),
     "m.policy": _t("“增加 {pct}%”指各区县各批次的原始投入乘以 {factor}，结果为模型自身的预测（每批次、全部区县合计）。",
                    "\"+{pct}%\" multiplies each district's raw amount in every cycle by {factor}; results are the "
                    "model's own predictions per cycle, summed over districts."),
