@@ -75,10 +75,13 @@ def _sample(dp: DidPanel) -> tuple[pd.DataFrame, int, str]:
 
 
 def event_study(panel: pd.DataFrame | DidPanel, *, outcome: str = "signup", cohort: str | None = None,
-                min_rise: float = 0.1, cluster: str | None = None) -> EventStudyResult:
+                min_rise: float = 0.1, cluster: str | None = None, min_e: int | None = None,
+                max_e: int | None = None) -> EventStudyResult:
     """Sun-Abraham interaction-weighted event study of staggered reforms.
 
-    Parameters are as :func:`fit_staggered`'s (a prepared :class:`DidPanel` may be passed).
+    Parameters are as :func:`fit_staggered`'s (a prepared :class:`DidPanel` may be passed);
+    ``min_e``/``max_e`` limit the event times reported and averaged into ``ATT:dynamic`` (the
+    regression keeps every cohort x event-time dummy).
 
     Returns
     -------
@@ -102,10 +105,14 @@ def event_study(panel: pd.DataFrame | DidPanel, *, outcome: str = "signup", coho
                           "estimate": delta, "se": np.sqrt(np.diag(v)),
                           "n_districts": [int(size[g]) for g, _ in keys]})
     cells.attrs["nobs"] = len(f)
-    events = sorted({e for _, e in keys})
+    lo, hi = (-np.inf if min_e is None else min_e), (np.inf if max_e is None else max_e)
+    events = sorted({e for _, e in keys if lo <= e <= hi})
+    if not events:
+        raise InputError([Problem(f"no event time in the window [{min_e}, {max_e}]", column="min_e")])
     w = np.zeros((len(events) + 1, len(keys)))
     for j, (g, e) in enumerate(keys):
-        w[events.index(e), j] = size[g]
+        if e in events:
+            w[events.index(e), j] = size[g]
     w[:-1] /= w[:-1].sum(axis=1, keepdims=True)
     post = [i for i, e in enumerate(events) if e >= 0]
     w[-1] = w[post].mean(axis=0) if post else np.nan
