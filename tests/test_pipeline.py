@@ -44,8 +44,10 @@ def _run(tmp, data, nbs, *extra) -> int:
     return main(["run", "--data", str(data), "--out", str(tmp / "reports"), "--notebooks", str(nbs), *extra])
 
 
-def test_run_injects_parameters_and_writes_reports(workspace):
+def test_run_injects_parameters_and_writes_reports(workspace, monkeypatch):
     tmp, data, nbs = workspace
+    monkeypatch.chdir(tmp)  # ./recruitstats.toml is read when no --config is given
+    (tmp / "recruitstats.toml").write_text("threshold = 7\nlanguages = ['en']\n", encoding="utf-8")
     _notebook(nbs / "01_a.ipynb", "import pandas as pd\nprint(sorted(p.name for p in Path(DATA_DIR).iterdir()), "
               "len(pd.read_parquet(Path(DATA_DIR) / 'panel.parquet')), CONFIG, LANG)".replace(
                   "import pandas", "from pathlib import Path\nimport pandas"))
@@ -53,10 +55,11 @@ def test_run_injects_parameters_and_writes_reports(workspace):
     out = tmp / "reports"
     assert {p.name for p in out.iterdir()} == {"01_a.ipynb", "01_a.html", "run.json", "run.log"}
     executed = nbformat.read(out / "01_a.ipynb", as_version=4)
-    assert executed.cells[-1].outputs[0]["text"].strip() == "['panel.parquet'] 2 None zh"
+    config = (tmp / "recruitstats.toml").resolve()
+    assert executed.cells[-1].outputs[0]["text"].strip() == f"['panel.parquet'] 2 {config} en"
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert run["data"] == [str(data.resolve())] and run["notebooks"] == ["01_a.ipynb"]
-    assert isinstance(run["skipped"], list) and run["synthetic"] is False and run["config"]["threshold"] == 5
+    assert isinstance(run["skipped"], list) and run["synthetic"] is False and run["config"]["threshold"] == 7
     assert not list(tmp.glob(".recruitstats-run-*"))
 
 
