@@ -23,6 +23,7 @@ pandas per simulation; a test checks that it gives exactly what
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -311,7 +312,7 @@ def power(
         With ``effect != 0`` every panel is drawn twice from the same design, once with
         the effect and once with effect 0 (common random numbers), giving power and size.
     """
-    from tqdm.auto import tqdm
+    from tqdm import tqdm  # plain: stderr only, and tqdm.auto warns in notebooks without ipywidgets
 
     _check(districts, cycles, effect, sims, seed, alpha, lever, family, vcov, rho)
     fitter = _Fitter(districts, cycles, lever, family, vcov)
@@ -319,8 +320,8 @@ def power(
     est, se = np.full(sims, np.nan), np.full(sims, np.nan)
     est0, se0 = np.full(sims, np.nan), np.full(sims, np.nan)
     children = np.random.SeedSequence(seed).spawn(sims)
-    bar = tqdm(range(sims), desc="power", unit="sim", disable=(None if progress is None else not progress),
-               leave=False)
+    bar = tqdm(range(sims), desc="power", unit="sim", file=sys.stderr, leave=False,
+               disable=None if progress is None else not progress)   # None: only on a terminal
     for i in bar:
         rng = np.random.default_rng(children[i])
         draw = _draw(rng, districts, cycles, rho)
