@@ -53,6 +53,14 @@ def test_xlsx_guard_hides_small_counts_and_their_rates(tmp_path):
     assert ws["D3"].value == 0 and ws["D4"].value == 9
 
 
+def test_guard_can_be_switched_off_for_model_quantities_but_neutralisation_cannot(tmp_path):
+    table = pd.DataFrame({"lever": ["=cmd", "stipend"], "applicants": [3.2, 40.0]})
+    ws = load_workbook(write_xlsx({"t": table}, tmp_path / "t.xlsx", guard=False))["t"]
+    assert ws["B2"].value == 3.2 and ws["A2"].value == "'=cmd"
+    ws = load_workbook(write_xlsx({"t": table}, tmp_path / "t.xlsx"))["t"]
+    assert ws["B2"].value == "*"
+
+
 def test_write_is_atomic(tmp_path, monkeypatch):
     target = tmp_path / "t.xlsx"
     target.write_bytes(b"old")

@@ -240,3 +240,34 @@ def test_options_and_bad_input(panel):
         league_table(panel, period=("2016Q1", 2020))
     with pytest.raises(InputError, match="too few"):
         league_table(panel.assign(returned=0.0).assign(returned=lambda d: (d.index < 3).astype(float)))
+
+
+def _one_hidden_cycle(panel: pd.DataFrame) -> pd.DataFrame:
+    """District 1-2 with 6 returns in one cycle, 3 in another, none otherwise."""
+    out = panel.copy()
+    rows = out.index[out["district"] == "模拟区1-2"]
+    out.loc[rows, "returned"] = 0.0
+    out.loc[rows[4], "returned"], out.loc[rows[9], "returned"] = 6.0, 3.0
+    return out
+
+
+@pytest.mark.parametrize("change", [lambda p: p, _one_hidden_cycle])
+def test_league_totals_and_scorecard_cycles_together_reveal_no_small_count(panel, change):
+    """A district's total in the league table minus its cycles shown in the scorecard is never 1 to 4."""
+    from recruitstats.report.scorecard import scorecard
+
+    panel = change(panel)
+    card = scorecard(panel)
+    for measure, num, den, rate in (("return", "returned", "enlisted", "return_rate"),
+                                    ("signup", "applicants", "eligible_youth", None)):
+        table = league_table(panel, measure).table.set_index("district_key")
+        funnel = card.funnel.copy()
+        if rate is not None:  # rate x enlisted recovers what the funnel hides
+            funnel[num] = funnel[num].fillna(card.rows[rate] * card.funnel[den]).round()
+        for key, cycles in funnel.groupby("district_key"):
+            for col in (num, den):
+                total = table.loc[key, col]
+                if np.isnan(total) or cycles[col].notna().all():
+                    continue
+                rest = total - cycles[col].sum()
+                assert not 0 < rest < 5, (measure, key, col, rest)

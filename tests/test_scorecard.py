@@ -211,3 +211,22 @@ def test_text_output_says_synthetic(capsys):
     assert main(["scorecard", "--data", str(SAMPLE), "--lang", "zh"]) == 0
     out = capsys.readouterr().out
     assert "模拟数据" in out and "大学生占比" in out and "*" in out
+
+
+def test_values_not_computable_are_null_but_not_listed_as_suppressed(panel):
+    data = panel.copy()
+    data.loc[0, "quota"] = 0
+    data.loc[1, "enlisted_college"] = np.nan
+    card = scorecard(data)
+    rows = {(r["district_key"], r["year"], r["half"]): r for r in card.to_dict()["rows"]}
+    key = lambda i: (str(data.loc[i, "district_code"]), int(data.loc[i, "year"]), int(data.loc[i, "half"]))  # noqa: E731
+    assert rows[key(0)]["values"]["exam_multiple"] is None and rows[key(0)]["met"]["exam_multiple"] is None
+    assert "exam_multiple" not in rows[key(0)]["suppressed"]
+    assert rows[key(1)]["values"]["college_share"] is None and "college_share" not in rows[key(1)]["suppressed"]
+
+
+def test_threshold_is_checked_and_changes_what_is_hidden(panel):
+    with pytest.raises(InputError):
+        scorecard(panel, threshold=0)
+    strict = scorecard(panel, threshold=10)
+    assert strict.rows["suppressed"].map(len).sum() > scorecard(panel).rows["suppressed"].map(len).sum()

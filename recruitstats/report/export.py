@@ -181,7 +181,7 @@ def _notes(table: pd.DataFrame, synthetic: bool, extra: str | None) -> list[str]
 
 def write_xlsx(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike, *, lang: str = "zh",
                synthetic: bool = False, notes: Mapping[str, str] | None = None,
-               threshold: int = SUPPRESSION_THRESHOLD) -> Path:
+               threshold: int = SUPPRESSION_THRESHOLD, guard: bool = True) -> Path:
     """Write tables to one xlsx workbook, one sheet each, safely.
 
     Parameters
@@ -192,6 +192,9 @@ def write_xlsx(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike, *, l
     synthetic : the data are synthetic; every sheet says so.
     notes : sheet name -> a note written under its table (``table.attrs["note"]`` is written too).
     threshold : disclosure-control threshold for the last check of count columns.
+    guard : hide small counts in columns named like counts of people (default);
+        False only for tables of model quantities that count no one (a predicted
+        "+3.2 applicants"). Formula neutralisation is never switched off.
 
     Returns
     -------
@@ -209,19 +212,20 @@ def write_xlsx(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike, *, l
     used: set[str] = set()
     for name, table in tables.items():
         ws = wb.create_sheet(_sheet_name(name, used))
-        _write_sheet(ws, _guard(table, threshold), lang, _notes(table, synthetic, (notes or {}).get(name)))
+        _write_sheet(ws, _guard(table, threshold) if guard else table, lang, _notes(table, synthetic, (notes or {}).get(name)))
     return _atomic(Path(path), wb.save)
 
 
 def write_csv(table: pd.DataFrame, path: str | os.PathLike, *, lang: str = "zh", synthetic: bool = False,
-              threshold: int = SUPPRESSION_THRESHOLD, encoding: str = "utf-8-sig") -> Path:
+              threshold: int = SUPPRESSION_THRESHOLD, guard: bool = True, encoding: str = "utf-8-sig") -> Path:
     """Write one table as CSV (UTF-8 with BOM, which Excel and WPS open correctly), neutralised and atomic.
 
-    A synthetic table gets a first line with the synthetic-data label.
+    A synthetic table gets a first line with the synthetic-data label; ``guard``
+    as in :func:`write_xlsx`.
     """
     if lang not in ("zh", "en"):
         raise InputError(f"lang must be 'zh' or 'en', not {lang!r}")
-    guarded = _guard(table, check_threshold(threshold))
+    guarded = _guard(table, check_threshold(threshold)) if guard else table
 
     def write(tmp: str) -> None:
         with open(tmp, "w", encoding=encoding, newline="") as fh:

@@ -275,6 +275,7 @@ def _select(panel: pd.DataFrame, measure: str, period) -> tuple[pd.DataFrame, st
     if missing:
         raise InputError(f"the {measure} league table needs column(s) {', '.join(missing)}")
     data = panel.assign(_order=_cycle_order(panel))
+    data.attrs = {}  # the reader's attrs are large and pandas copies them on every step
     if period is not None:
         lo, hi = _bound(period[0], end=False), _bound(period[1], end=True)
         data = data[(data["_order"] >= lo) & (data["_order"] <= hi)]
@@ -285,7 +286,13 @@ def _select(panel: pd.DataFrame, measure: str, period) -> tuple[pd.DataFrame, st
     return data, num, den
 
 
-def _by_district(data: pd.DataFrame, num: str, den: str) -> pd.DataFrame:
+def _small_remainder(cells: pd.Series, threshold: int) -> bool:
+    """A district total shown beside its cycles (scorecard, funnel) reveals the sum of the cycles hidden there."""
+    hidden = cells[(cells > 0) & (cells < threshold)].sum()
+    return bool(0 < hidden < threshold)
+
+
+def _by_district(data: pd.DataFrame, num: str, den: str, threshold: int) -> pd.DataFrame:
     key = district_key(data)
     data = data.sort_values("_order")
     grouped = data.groupby(data[key].astype(str), sort=True)
@@ -296,7 +303,8 @@ def _by_district(data: pd.DataFrame, num: str, den: str) -> pd.DataFrame:
         events = g.set_index("_order")[num].reindex(cycles)
         rows.append({"district": str(g["district"].iloc[-1]), "district_key": k, "events": g[num].sum(),
                      "size": g[den].sum(), "cycles": len(g), "_sizes": sizes.to_numpy(),
-                     "_events": events.to_numpy()})
+                     "_events": events.to_numpy(), "_hide_events": _small_remainder(g[num], threshold),
+                     "_hide_size": _small_remainder(g[den], threshold)})
     return pd.DataFrame(rows)
 
 
@@ -352,7 +360,7 @@ def league_table(
     if not 0 < level < 1 or draws < 100:
         raise InputError("level must be between 0 and 1 and draws at least 100")
     data, num, den = _select(panel, measure, period)
-    units = _by_district(data, num, den)
+    units = _by_district(data, num, den, threshold)
     if len(units) < 2:
         raise InputError("a league table needs at least two districts")
     y, n = units["events"].to_numpy(), units["size"].to_numpy()
@@ -376,7 +384,8 @@ def league_table(
         units["p_zero_run"] = [zero_run_probability(s, pooled, k) for s, k in
                                zip(units["_sizes"], units["longest_zero_run"])]
     sizes = dict(zip(units["district_key"], units["_sizes"]))
-    units = units.drop(columns=["_sizes", "_events"]).rename(columns={"events": num, "size": den})
+    units = units.drop(columns=["_sizes", "_events"]).rename(
+        columns={"events": num, "size": den, "_hide_events": f"_hide_{num}", "_hide_size": f"_hide_{den}"})
     return LeagueTable(measure, num, den, better, _period_text(data), pooled, od, overdispersion_model,
                        phi, tau2, prior, level, draws, seed, threshold, units,
                        bool(panel.attrs.get("synthetic", False)), sizes)
@@ -419,17 +428,19 @@ class LeagueTable:
 
     def unsuppressed(self) -> pd.DataFrame:
         """Every district with its counts, unprotected: NOT for publication."""
-        return self.data.copy()
+        return self.data.drop(columns=[c for c in self.data if c.startswith("_")])
 
     @property
     def _protected(self):
-        guarded = protect(self.data, counts=[self.numerator, self.denominator],
-                          ratios={"rate": (self.numerator, self.denominator)}, threshold=self.threshold,
-                          column_totals=True, derived={c: [self.numerator, self.denominator] for c in _DERIVED})
+        counts = [self.numerator, self.denominator]
+        forced = pd.DataFrame({c: self.data[f"_hide_{c}"] for c in counts})
+        guarded = protect(self.unsuppressed(), counts=counts, ratios={"rate": (self.numerator, self.denominator)},
+                          threshold=self.threshold, column_totals=True, hide=forced,
+                          derived={c: counts for c in _DERIVED})
         shown = ~guarded.mask["rate"].to_numpy()
         values = guarded.values
         if shown.sum() >= 2 and (~shown).any():  # rank only what is shown, so gaps reveal nothing
-            sub = self.data[shown]
+            sub = self.unsuppressed()[shown]
             ranks = rank_intervals(sub[self.numerator].to_numpy(), sub[self.denominator].to_numpy(), self.prior,
                                    better=self.better, level=self.level, draws=self.draws, seed=self.seed)
             values.loc[shown, ranks.columns] = ranks.to_numpy()
@@ -612,12 +623,12 @@ def _statements(lt: LeagueTable, lang: str = "zh") -> list[str]:
     if lang == "zh":
         out = [f"{lt.period}{what[0]}：全体合计{pct}，{len(lt.data)}个区县。"]
         if len(shown) < len(lt.data):
-            out.append(f"{len(lt.data) - len(shown)}个区县的人数过少，按保密规则不公布、不排名。")
+            out.append(f"{len(lt.data) - len(shown)}个区县的数字会暴露少于{lt.threshold}人的计数，按保密规则不公布、不排名。")
     else:
         out = [f"{what[1].capitalize()} {lt.period}: {pct} pooled over {len(lt.data)} districts."]
         if len(shown) < len(lt.data):
-            out.append(f"{len(lt.data) - len(shown)} districts are neither shown nor ranked: their counts are too "
-                       "small to publish.")
+            out.append(f"{len(lt.data) - len(shown)} districts are neither shown nor ranked: their figures would "
+                       f"reveal counts of fewer than {lt.threshold} people.")
     if len(shown) >= 2:
         out += _rank_sentences(lt, shown, lang)
     out += _funnel_sentences(lt, shown, len(lt.data), lang)

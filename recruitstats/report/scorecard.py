@@ -347,6 +347,7 @@ def scorecard(panel: pd.DataFrame, scheme: str | Path | Scheme | None = None, *,
     work = data[list(dict.fromkeys(counts + [c for i in scheme.indicators
                                               for c in (i.numerator, i.denominator)]))].copy()
     work = work.apply(pd.to_numeric, errors="coerce").astype(float)
+    work.attrs = {}  # the reader's attrs are large and pandas copies them on every step
     for key, (num, den) in ratios.items():
         work[key] = work[num] / work[den].where(work[den] > 0)
     guarded = protect(work, counts=counts, ratios=ratios, threshold=threshold, chains=chains, priority=priority)

@@ -74,22 +74,19 @@ def _small(values: pd.DataFrame | pd.Series | np.ndarray, threshold: int):
     return (values > 0) & (values < threshold)
 
 
-def _hide_in_chains(values: pd.DataFrame, hidden: pd.DataFrame, chains: Sequence[Chain],
-                    threshold: int, priority: Mapping[str, int]) -> None:
-    """Hide one of two consecutive shown stages of a chain whose difference is a small count."""
+def _hide_in_chains(values: np.ndarray, hidden: np.ndarray, chains: Sequence[Sequence[int]],
+                    threshold: int, priority: Sequence[int]) -> None:
+    """Hide one of two consecutive shown stages of a chain whose difference is a small count (in place)."""
+    finite = np.isfinite(values)
     for chain in chains:
-        cols = [c for c in chain if c in values.columns]
-        for i in range(len(values)):
+        for i in range(values.shape[0]):
             changed = True
             while changed:
                 changed = False
-                shown = [c for c in cols if not hidden.iat[i, hidden.columns.get_loc(c)]
-                         and np.isfinite(values.iat[i, values.columns.get_loc(c)])]
+                shown = [c for c in chain if finite[i, c] and not hidden[i, c]]
                 for a, b in zip(shown, shown[1:]):
-                    diff = abs(values.iat[i, values.columns.get_loc(a)] - values.iat[i, values.columns.get_loc(b)])
-                    if 0 < diff < threshold:
-                        drop = b if priority.get(b, 0) <= priority.get(a, 0) else a
-                        hidden.iat[i, hidden.columns.get_loc(drop)] = True
+                    if 0 < abs(values[i, a] - values[i, b]) < threshold:
+                        hidden[i, b if priority[b] <= priority[a] else a] = True
                         changed = True
                         break
 
@@ -118,6 +115,7 @@ def suppression_mask(
     column_totals: bool | Sequence[str] = False,
     row_totals: Sequence[Sequence[str]] = (),
     priority: Mapping[str, int] | None = None,
+    hide: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Which count cells to hide: primary, nested-difference and secondary suppression.
 
@@ -133,6 +131,8 @@ def suppression_mask(
     row_totals : groups of columns whose sum is published for each row.
     priority : how many published figures depend on a column; of two cells, the
         one with the lower priority is hidden (ties: the later stage).
+    hide : cells to hide whatever their value (True), e.g. because another
+        published table would reveal them; secondary suppression takes them into account.
 
     Returns
     -------
@@ -141,25 +141,31 @@ def suppression_mask(
     t = check_threshold(threshold)
     values = _numeric(counts)
     hidden = _small(values, t).fillna(False).astype(bool)
-    cols_total = list(values.columns) if column_totals is True else list(column_totals or [])
-    for _ in range(10 * (len(values) + len(values.columns)) + 10):
-        before = hidden.to_numpy().copy()
-        _hide_in_chains(values, hidden, chains, t, dict(priority or {}))
-        for col in cols_total:
-            mask = hidden[col].to_numpy().copy()
-            while _hide_for_total(values[col].to_numpy(), mask, t):
+    if hide is not None:
+        extra = hide.reindex(index=hidden.index, columns=hidden.columns).fillna(False).astype(bool)
+        hidden = hidden | extra
+    cols = list(values.columns)
+    at = {c: j for j, c in enumerate(cols)}
+    val, mask = values.to_numpy(), hidden.to_numpy().copy()
+    order = [[at[c] for c in chain if c in at] for chain in chains]
+    rank = [dict(priority or {}).get(c, 0) for c in cols]
+    totals = [at[c] for c in (cols if column_totals is True else column_totals or []) if c in at]
+    groups = [[at[c] for c in g if c in at] for g in row_totals]
+    for _ in range(10 * (val.shape[0] + val.shape[1]) + 10):
+        before = mask.copy()
+        _hide_in_chains(val, mask, order, t, rank)
+        for j in totals:  # mask[:, j] is a view: changed in place
+            while _hide_for_total(val[:, j], mask[:, j], t):
                 pass
-            hidden[col] = mask
-        for group in row_totals:
-            group = [c for c in group if c in values.columns]
-            for i in range(len(values)):
-                mask = hidden[group].iloc[i].to_numpy().copy()
-                while _hide_for_total(values[group].iloc[i].to_numpy(), mask, t):
+        for g in groups:
+            for i in range(val.shape[0]):
+                row = mask[i, g]  # a copy (fancy indexing): write it back
+                while _hide_for_total(val[i, g], row, t):
                     pass
-                hidden.iloc[i, [hidden.columns.get_loc(c) for c in group]] = mask
-        if np.array_equal(before, hidden.to_numpy()):
+                mask[i, g] = row
+        if np.array_equal(before, mask):
             break
-    return hidden
+    return pd.DataFrame(mask, index=counts.index, columns=counts.columns)
 
 
 def ratio_mask(hidden: pd.DataFrame, ratios: Mapping[str, tuple[str, str]]) -> pd.DataFrame:
@@ -219,6 +225,7 @@ def protect(
     row_totals: Sequence[Sequence[str]] = (),
     priority: Mapping[str, int] | None = None,
     derived: Mapping[str, Sequence[str]] | None = None,
+    hide: pd.DataFrame | None = None,
 ) -> Protected:
     """Disclosure control of a whole table: counts, the rates built on them, anything derived.
 
@@ -229,7 +236,7 @@ def protect(
     ratios : rate column -> (numerator, denominator); numerator and denominator
         may be columns of ``table`` not meant for publication: they are still
         taken into account, because a reader can multiply.
-    threshold, chains, column_totals, row_totals, priority : see :func:`suppression_mask`.
+    threshold, chains, column_totals, row_totals, priority, hide : see :func:`suppression_mask`.
     derived : other column -> the count columns it would reveal (a shrunken rate,
         a rank); it is hidden with any of them.
 
@@ -241,7 +248,7 @@ def protect(
     """
     counts = [c for c in counts if c in table.columns]
     hidden = suppression_mask(table[counts], threshold=threshold, chains=chains,
-                              column_totals=column_totals, row_totals=row_totals, priority=priority)
+                              column_totals=column_totals, row_totals=row_totals, priority=priority, hide=hide)
     mask = pd.DataFrame(False, index=table.index, columns=table.columns)
     mask[counts] = hidden
     rates = ratio_mask(hidden, {k: v for k, v in (ratios or {}).items() if k in table.columns})
