@@ -8,8 +8,11 @@ Bad input ends with one line per problem on standard error and exit code 2.
 from __future__ import annotations
 
 import argparse
+import ast
 import importlib
+import importlib.util
 import os
+import re
 import sys
 from typing import Sequence
 
@@ -40,13 +43,23 @@ Run `recruitstats COMMAND --help` for each command's manual.
 """
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None, *, lazy: bool = False) -> argparse.ArgumentParser:
+    """The command line's parser.
+
+    With ``lazy``, only ``command``'s module is imported (none for ``--help``): the
+    other commands get a placeholder parser whose one-line help is read from their
+    source, so ``recruitstats --help`` loads neither pandas nor the models.
+    """
     parser = argparse.ArgumentParser(
         prog="recruitstats", description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"recruitstats {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
+        summary = _summary(name) if lazy and name != command else None
+        if summary is not None:
+            sub.add_parser(name, help=summary, add_help=False)
+            continue
         try:
             module = importlib.import_module(f"recruitstats.commands.{name}")
         except ModuleNotFoundError as exc:  # a command not built yet
@@ -55,13 +68,30 @@ def build_parser() -> argparse.ArgumentParser:
             continue
         module.register(sub)
     for name in LANG_COMMANDS:
-        if name in sub.choices:
+        if name in sub.choices and (not lazy or name == command):
             add_language_option(sub.choices[name])
     return parser
 
 
+_HELP = re.compile(r"""add_parser\(\s*["'](\w+)["']\s*,\s*help\s*=\s*("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')""")
+
+
+def _summary(name: str) -> str | None:
+    """A command's one-line help read from its source without importing it (None: import it)."""
+    spec = importlib.util.find_spec(f"recruitstats.commands.{name}")
+    if spec is None or not spec.origin:
+        return None
+    with open(spec.origin, encoding="utf-8") as fh:
+        match = _HELP.search(fh.read())
+    if match is None or match.group(1) != name:
+        return None
+    return ast.literal_eval(match.group(2))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser(command, lazy=True)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

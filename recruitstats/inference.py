@@ -16,14 +16,21 @@ gives slightly larger errors when fixed effects are nested in clusters.
 
 from __future__ import annotations
 
-from typing import Callable
+from dataclasses import dataclass
+from typing import Callable, Literal, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+
+from recruitstats.errors import InputError
 
 __all__ = [
     "FEW_CLUSTERS",
+    "VCOV_CHOICES",
+    "Covariance",
+    "resolve_vcov",
+    "choose_covariance",
+    "jackknife_covariance",
     "cluster_meat",
     "cluster_covariance",
     "multiway_cluster_covariance",
@@ -121,8 +128,153 @@ def hetero_covariance(scores: np.ndarray, bread: np.ndarray, *, n_params: int) -
 
 def critical_value(level: float, df: int | None) -> float:
     """Two-sided critical value: t(df) when df is given, normal otherwise."""
+    from scipy import stats
+
     q = 0.5 + level / 2
     return float(stats.t.ppf(q, df)) if df else float(stats.norm.ppf(q))
+
+
+# --- the one covariance chooser (rate models and Cox alike) -----------------
+
+Vcov = Literal["auto", "cluster", "jackknife", "hetero", "iid"]
+VCOV_CHOICES: tuple[str, ...] = ("auto", "cluster", "jackknife", "hetero", "iid")
+
+
+@dataclass(frozen=True)
+class Covariance:
+    """A chosen covariance of the reported parameters and how it was computed.
+
+    ``method`` is what was used in the end ("cluster" = CRV1, "jackknife" = CRV3,
+    "hetero" = HC1, "iid" = model-based); ``description``/``description_zh`` say so
+    in words for tables and briefs; ``warnings`` are for the result's warnings.
+    """
+
+    cov: np.ndarray
+    method: str
+    df_t: int | None
+    n_clusters: int | None
+    description: str
+    description_zh: str
+    warnings: tuple[str, ...] = ()
+
+
+def resolve_vcov(vcov: str | None, *, cluster: str | None, n_clusters: int | None = None) -> str:
+    """The covariance to use: None is "auto" with a cluster, "hetero" without; "auto" is CRV3 below FEW_CLUSTERS.
+
+    With ``n_clusters`` None, "auto" is returned unresolved (the count is not known yet).
+    """
+    vcov = vcov or ("auto" if cluster else "hetero")
+    if vcov not in VCOV_CHOICES:
+        raise InputError(f"unknown vcov {vcov!r}: use one of {', '.join(VCOV_CHOICES)}")
+    if vcov in ("cluster", "jackknife", "auto") and not cluster:
+        raise InputError("clustered errors need a cluster column")
+    if vcov == "auto" and n_clusters is not None:
+        return "jackknife" if n_clusters < FEW_CLUSTERS else "cluster"
+    return vcov
+
+
+def jackknife_covariance(estimates: np.ndarray, full: np.ndarray) -> np.ndarray:
+    """CRV3: (G-1)/G * sum over clusters of (b_without_g - b)(b_without_g - b)'; one row of ``estimates`` per cluster."""
+    dev = np.asarray(estimates, float) - np.asarray(full, float)
+    g = len(dev)
+    cov = (g - 1) / g * dev.T @ dev
+    return (cov + cov.T) / 2
+
+
+def _crv1(scores, bread, codes, g, n_params, small_sample):
+    sums = _cluster_sums(np.asarray(scores, float), codes, g)
+    cov = bread @ (sums.T @ sums) @ bread
+    if small_sample:
+        cov = cov * (small_sample_factor(len(scores), n_params, g) if n_params is not None else g / (g - 1))
+    return (cov + cov.T) / 2
+
+
+def _crv1_text(cluster, g, n_params, small_sample):
+    if not small_sample:
+        return (f"cluster-robust by {cluster} ({g} clusters), CRV1 sandwich without a small-sample factor, "
+                "normal critical values (as R coxph)",
+                f"按{cluster}聚类稳健（{g} 个聚类），CRV1 三明治估计，无小样本校正，正态临界值（同 R coxph）")
+    factor = "G/(G-1)*(N-1)/(N-K) (as fixest)" if n_params is not None else "G/(G-1)"
+    return (f"cluster-robust by {cluster} ({g} clusters), CRV1 sandwich with the small-sample factor {factor}, "
+            f"t({g - 1}) critical values",
+            f"按{cluster}聚类稳健（{g} 个聚类），CRV1 三明治估计，小样本校正 {factor}，t({g - 1}) 临界值")
+
+
+def _crv3_text(cluster, g):
+    few = f"; few clusters ({g} < {FEW_CLUSTERS})" if g < FEW_CLUSTERS else ""
+    few_zh = f"；聚类较少（{g} < {FEW_CLUSTERS}）" if g < FEW_CLUSTERS else ""
+    return (f"cluster-robust by {cluster}{few}: CRV3 leave-one-cluster-out jackknife with t({g - 1}) "
+            "critical values",
+            f"按{cluster}聚类稳健{few_zh}：CRV3 逐一剔除聚类的刀切法，t({g - 1}) 临界值")
+
+
+def choose_covariance(
+    vcov: str,
+    *,
+    bread: np.ndarray,
+    scores: np.ndarray | None = None,
+    clusters: np.ndarray | None = None,
+    cluster_name: str | None = None,
+    n_params: int | None = None,
+    small_sample: bool = True,
+    jackknife: Callable[[], np.ndarray | None] | None = None,
+    keep: Sequence[int] | None = None,
+    iid_note: str = "",
+) -> Covariance:
+    """Covariance of the reported parameters by the package's one rule, with its description.
+
+    Parameters
+    ----------
+    vcov : "auto" (CRV3 jackknife below :data:`FEW_CLUSTERS` clusters, CRV1 from there),
+        "cluster" (CRV1), "jackknife" (CRV3), "hetero" (HC1) or "iid" (model-based: ``bread``).
+    bread : (k, k) inverse Hessian of all estimated parameters (fixed effects partialled out).
+    scores : (n, k) per-observation scores; needed for "cluster" and "hetero".
+    clusters : (n,) cluster labels or codes; needed for "auto", "cluster" and "jackknife".
+    cluster_name : the cluster column, for the description.
+    n_params : K of the small-sample factor. CRV1 multiplies by G/(G-1)*(N-1)/(N-K) (fixest)
+        when given and by G/(G-1) when None; HC1 by N/(N-K) (K required).
+    small_sample : False gives the plain CRV1 sandwich with normal critical values.
+    jackknife : returns the CRV3 covariance of the reported parameters, or None when it
+        cannot be computed (then CRV1 is used, with a warning).
+    keep : indices of the reported parameters among the k (default: all).
+    iid_note : words added to the description of model-based errors.
+    """
+    sel = np.arange(bread.shape[0]) if keep is None else np.asarray(keep, int)
+    block = lambda m: m[np.ix_(sel, sel)]  # noqa: E731
+    if vcov == "hetero":
+        cov = hetero_covariance(scores, bread, n_params=int(n_params))
+        return Covariance(block(cov), "hetero", None, None,
+                          "heteroskedasticity-robust (HC1), normal critical values",
+                          "异方差稳健（HC1），正态临界值")
+    if vcov == "iid":
+        return Covariance(block(bread), "iid", None, None,
+                          f"model-based ({iid_note or 'inverse information'}), normal critical values",
+                          "基于模型（信息矩阵之逆），正态临界值")
+    codes, uniques = pd.factorize(pd.Series(clusters), sort=True)
+    g = len(uniques)
+    if g < 2:
+        raise InputError(f"clustered errors need at least two clusters; the data have one {cluster_name}")
+    method = resolve_vcov(vcov, cluster=cluster_name or "cluster", n_clusters=g)
+    notes: list[str] = []
+    if method == "jackknife":
+        jack = jackknife() if jackknife is not None else None
+        if jack is not None:
+            text, text_zh = _crv3_text(cluster_name, g)
+            return Covariance(jack, "jackknife", g - 1, g, text, text_zh, tuple(_few(g, True)))
+        method = "cluster"
+        notes.append("the leave-one-cluster-out jackknife failed (a lever is not identified without some "
+                     "cluster); CRV1 is used instead")
+    cov = _crv1(scores, bread, codes, g, n_params, small_sample)
+    text, text_zh = _crv1_text(cluster_name, g, n_params, small_sample)
+    df_t = g - 1 if small_sample else None
+    return Covariance(block(cov), "cluster", df_t, g, text, text_zh, tuple(notes + _few(g, False)))
+
+
+def _few(g: int, jackknife: bool) -> list[str]:
+    if g >= FEW_CLUSTERS:
+        return []
+    return [f"only {g} clusters: intervals use t({g - 1})" + (" and the CRV3 jackknife" if jackknife else "")
+            + "; the wild score cluster bootstrap is a further check"]
 
 
 def _webb_weights(rng: np.random.Generator, size: tuple[int, int]) -> np.ndarray:

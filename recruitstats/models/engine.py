@@ -18,20 +18,21 @@ reported, never estimated.
 """
 
 from __future__ import annotations
+from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from recruitstats.errors import InputError, Problem
 from recruitstats.inference import (
-    FEW_CLUSTERS,
-    cluster_covariance,
+    Covariance,
+    choose_covariance,
     critical_value,
-    hetero_covariance,
+    jackknife_covariance,
+    resolve_vcov,
     score_test_bootstrap,
 )
 
@@ -42,6 +43,7 @@ Vcov = Literal["auto", "cluster", "jackknife", "hetero", "iid"]
 
 _TOL = 1e-10
 _MAX_ITER = 200
+_SEPARATED = "observations separated (fitted rate 0 or 1)"
 
 
 # --- absorbed fixed effect: weighted within transformation -------------------
@@ -52,42 +54,63 @@ class _Absorber:
     n_groups: int
     time: np.ndarray | None    # centred time for group-specific trends
 
+    def __post_init__(self) -> None:
+        # rows sorted by group (stable, so each group's sum runs in row order as bincount's does):
+        # group sums of every column at once with np.add.reduceat
+        self._order = np.argsort(self.codes, kind="stable")
+        counts = np.bincount(self.codes, minlength=self.n_groups)
+        self._starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        self._dense = bool((counts > 0).all())
+
+    def _sums(self, m: np.ndarray) -> np.ndarray:
+        """Per-group column sums of the 2-D array m."""
+        if self._dense and len(m):
+            return np.add.reduceat(m[self._order], self._starts, axis=0)
+        out = np.zeros((self.n_groups, m.shape[1]))
+        for j in range(m.shape[1]):
+            out[:, j] = np.bincount(self.codes, m[:, j], self.n_groups)
+        return out
+
     def demean(self, v: np.ndarray, w: np.ndarray) -> np.ndarray:
         """Residual of each column of v after weighted LS on the group's own intercept (and trend)."""
         v2 = v if v.ndim == 2 else v[:, None]
         g, n = self.codes, self.n_groups
         sw = np.bincount(g, w, n)
-        out = np.empty_like(v2, dtype=float)
+        wv = w[:, None] * v2
         if self.time is None:
-            for j in range(v2.shape[1]):
-                mean = np.bincount(g, w * v2[:, j], n) / sw
-                out[:, j] = v2[:, j] - mean[g]
+            out = v2 - (self._sums(wv) / sw[:, None])[g]
         else:
             t = self.time
             swt = np.bincount(g, w * t, n)
             swtt = np.bincount(g, w * t * t, n)
             det = sw * swtt - swt**2
             ok = np.abs(det) > 1e-12 * np.maximum(sw * swtt, 1e-300)
-            for j in range(v2.shape[1]):
-                swv = np.bincount(g, w * v2[:, j], n)
-                swtv = np.bincount(g, w * t * v2[:, j], n)
-                a = np.where(ok, (swtt * swv - swt * swtv) / np.where(ok, det, 1), swv / sw)
-                b = np.where(ok, (sw * swtv - swt * swv) / np.where(ok, det, 1), 0.0)
-                out[:, j] = v2[:, j] - a[g] - b[g] * t
+            sums = self._sums(np.hstack([wv, t[:, None] * wv]))
+            swv, swtv = sums[:, :v2.shape[1]], sums[:, v2.shape[1]:]
+            safe = np.where(ok, det, 1)[:, None]
+            a = np.where(ok[:, None], (swtt[:, None] * swv - swt[:, None] * swtv) / safe, swv / sw[:, None])
+            b = np.where(ok[:, None], (sw[:, None] * swtv - swt[:, None] * swv) / safe, 0.0)
+            out = v2 - a[g] - b[g] * t[:, None]
         return out if v.ndim == 2 else out[:, 0]
 
     @property
     def n_params(self) -> int:
         return self.n_groups * (1 if self.time is None else 2)
 
+    def subset(self, keep: np.ndarray) -> "_Absorber":
+        """The absorber of the rows ``keep`` (groups renumbered; time as in the full sample)."""
+        present, codes = np.unique(self.codes[keep], return_inverse=True)
+        return _Absorber(codes, len(present), None if self.time is None else self.time[keep])
+
 
 # --- the likelihood ---------------------------------------------------------
 
 def _mean_and_weight(eta: np.ndarray, n: np.ndarray, family: Family) -> tuple[np.ndarray, np.ndarray]:
+    bounded = np.minimum(np.maximum(eta, -700.0), 700.0)  # np.clip's wrapper costs more than the work here
     if family == "poisson":
-        mu = np.exp(np.clip(eta, -700, 700))
+        mu = np.exp(bounded)
         return mu, mu
-    p = 1 / (1 + np.exp(-np.clip(eta, -700, 700)))
+    p = 1 / (1 + np.exp(-bounded))
     mu = n * p
     return mu, np.maximum(mu * (1 - p), 1e-300)
 
@@ -103,43 +126,48 @@ def _deviance(y: np.ndarray, mu: np.ndarray, n: np.ndarray, family: Family) -> f
     return float(2 * np.sum(term))
 
 
-def _irls(y, n, offset, X, absorber, family, *, tol=_TOL, max_iter=_MAX_ITER):
-    """IRLS with the absorbed fixed effect; returns (beta, eta, converged, iterations)."""
+def _start(y: np.ndarray, n: np.ndarray, family: Family) -> np.ndarray:
     if family == "poisson":
         rate = y.sum() / n.sum()
-        mu = (y + rate * n) / 2 + 1e-10
-        eta = np.log(mu)
-    else:
-        p = (y + 0.5) / (n + 1)
-        eta = np.log(p / (1 - p))
-        mu = n * p
+        return np.log((y + rate * n) / 2 + 1e-10)
+    p = (y + 0.5) / (n + 1)
+    return np.log(p / (1 - p))
+
+
+def _irls(y, n, offset, X, absorber, family, *, tol=_TOL, max_iter=_MAX_ITER, eta0=None):
+    """IRLS with the absorbed fixed effect; returns (beta, eta, converged, iterations).
+
+    ``eta0`` warm-starts from a linear predictor (the jackknife starts each
+    leave-one-cluster-out fit from the full-sample one).
+    """
+    eta = _start(y, n, family) if eta0 is None else eta0
     dev_old = np.inf
     beta = np.zeros(X.shape[1])
+    mu, w = _mean_and_weight(eta, n, family)
     for it in range(1, max_iter + 1):
-        mu, w = _mean_and_weight(eta, n, family)
         z = eta - offset + (y - mu) / w
         if absorber is not None:
-            zt, Xt = absorber.demean(z, w), absorber.demean(X, w)
+            within = absorber.demean(np.column_stack([z, X]), w)
+            zt, Xt = within[:, 0], within[:, 1:]
         else:
             zt, Xt = z, X
-        sw = np.sqrt(w)
         if X.shape[1]:
             # k x k normal equations: an N x k lstsq is 10x slower when BLAS threads compete for cores
             xw = Xt * w[:, None]
             try:
                 beta = np.linalg.solve(Xt.T @ xw, xw.T @ zt)
             except np.linalg.LinAlgError:
+                sw = np.sqrt(w)
                 beta = np.linalg.lstsq(Xt * sw[:, None], zt * sw, rcond=None)[0]
             resid = zt - Xt @ beta
         else:
             resid = zt
-        eta_new = offset + z - resid
-        mu_new, _ = _mean_and_weight(eta_new, n, family)
-        dev = _deviance(y, mu_new, n, family)
+        eta = offset + z - resid
+        mu, w = _mean_and_weight(eta, n, family)
+        dev = _deviance(y, mu, n, family)
         if not np.isfinite(dev):
             raise InputError("the rate model did not converge (non-finite deviance); check the data for "
                              "extreme values or separation")
-        eta = eta_new
         if abs(dev_old - dev) / (0.1 + abs(dev)) < tol:
             return beta, eta, True, it
         dev_old = dev
@@ -150,7 +178,18 @@ def _irls(y, n, offset, X, absorber, family, *, tol=_TOL, max_iter=_MAX_ITER):
 
 @dataclass
 class RateFit:
-    """A fitted rate model: everything tables, figures and policy functions need, without refitting."""
+    """A fitted rate model: everything tables, figures, policy and prediction need, without refitting.
+
+    ``params``/``cov`` hold the reported terms: the identified regressors, and
+    "(intercept)" first when there is no fixed effect. ``fe_part`` is, per row of
+    ``data``, the linear predictor minus the offset minus the reported terms' X b
+    (the fixed effects' contribution); ``fe_effects`` maps each fixed effect to its
+    level -> effect (dummies: the reference level at 0; the absorbed effect: per
+    group; with district trends a DataFrame of intercept, slope and time_centre, the
+    effect being intercept + slope * (time - time_centre)). Levels are strings, as
+    the engine keeps them. ``offset_kind`` is "log_exposure" (Poisson) or "trials"
+    (binomial).
+    """
 
     params: pd.Series
     cov: pd.DataFrame
@@ -172,13 +211,10 @@ class RateFit:
     iterations: int
     vcov: str
     deviance: float
-    #: per row: linear predictor - offset - reported terms' X b (the fixed effects' contribution)
     fe_part: pd.Series | None = None
-    #: fixed effect -> level -> effect (dummies: reference level 0; absorbed: per group;
-    #: with trends: DataFrame intercept, slope, time_centre per group)
     fe_effects: dict[str, pd.Series | pd.DataFrame] = field(default_factory=dict)
-    #: "log_exposure" (Poisson: log(exposure) is an offset) or "trials" (binomial)
     offset_kind: str = "log_exposure"
+    inference_zh: str = ""
     _spec: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -191,6 +227,8 @@ class RateFit:
 
     @property
     def pvalues(self) -> pd.Series:
+        from scipy import stats
+
         t = np.abs(self.tvalues)
         p = 2 * (stats.t.sf(t, self.df_t) if self.df_t else stats.norm.sf(t))
         return pd.Series(p, index=self.params.index, name="p_value")
@@ -232,7 +270,51 @@ class RateFit:
         return np.bincount(s["cluster_codes"], eff, int(self.n_clusters or 0))
 
 
-# --- preparation --------------------------------------------------------------
+# --- the model's options ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Spec:
+    outcome: str
+    exposure: str | None
+    regressors: tuple[str, ...]
+    fixed_effects: tuple[str, ...]
+    cluster: str | None
+    family: Family
+    trends: str | None
+    time: str | None
+    vcov: str
+
+    @classmethod
+    def make(cls, *, outcome, exposure, regressors, fixed_effects, cluster, family, trends, time, vcov):
+        if family not in ("poisson", "binomial"):
+            raise InputError(f"unknown family {family!r}: use 'poisson' or 'binomial'")
+        if family == "binomial" and exposure is None:
+            raise InputError("the binomial model needs an exposure column (the number of trials)")
+        fes = list(fixed_effects)
+        if trends is not None:
+            if time is None:
+                raise InputError("district trends need a time column (e.g. cycle_index)")
+            if trends not in fes:
+                fes.insert(0, trends)
+        return cls(outcome, exposure, tuple(regressors), tuple(fes), cluster, family, trends, time,
+                   resolve_vcov(vcov, cluster=cluster))
+
+    @property
+    def numeric(self) -> list[str]:
+        return [self.outcome, *self.regressors] + [c for c in (self.exposure, self.time) if c]
+
+    @property
+    def columns(self) -> list[str]:
+        return list(dict.fromkeys([self.outcome, *self.regressors, *self.fixed_effects]
+                                  + [c for c in (self.exposure, self.cluster, self.time) if c]))
+
+    def kwargs(self) -> dict:
+        return dict(outcome=self.outcome, exposure=self.exposure, regressors=list(self.regressors),
+                    fixed_effects=list(self.fixed_effects), cluster=self.cluster, family=self.family,
+                    trends=self.trends, time=self.time, vcov=self.vcov)
+
+
+# --- data preparation -------------------------------------------------------------
 
 def _check_columns(data: pd.DataFrame, needed: list[str]) -> None:
     missing = [c for c in needed if c not in data.columns]
@@ -241,27 +323,112 @@ def _check_columns(data: pd.DataFrame, needed: list[str]) -> None:
                           for c in missing])
 
 
+def _model_frame(data: pd.DataFrame, spec: _Spec) -> tuple[pd.DataFrame, dict[str, int]]:
+    """The model's columns as floats (numbers) and strings (groups), complete rows only."""
+    _check_columns(data, spec.columns)
+    df = data[spec.columns].copy()
+    for c in spec.numeric:
+        if df[c].dtype != np.float64:
+            df[c] = pd.to_numeric(df[c], errors="coerce").astype(float)
+    for c in list(spec.fixed_effects) + ([spec.cluster] if spec.cluster else []):
+        df[c] = df[c].where(df[c].isna(), df[c].astype(str))  # 1 and "1" are one group
+    values = df[spec.numeric].to_numpy(float)
+    incomplete = ~np.isfinite(values).all(axis=1)
+    groups = [c for c in df.columns if c not in spec.numeric]
+    if groups:
+        incomplete |= df[groups].isna().any(axis=1).to_numpy()
+    dropped: dict[str, int] = {}
+    if incomplete.any():
+        dropped["observations with missing or infinite values"] = int(incomplete.sum())
+        df = df.loc[~incomplete]
+    return df, dropped
+
+
+def _prepare(data: pd.DataFrame, spec: _Spec) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Model frame, impossible values refused, rows and groups without information dropped and counted."""
+    df, dropped = _model_frame(data, spec)
+    outcome, exposure = spec.outcome, spec.exposure
+    if exposure is not None:
+        zero = df[exposure] <= 0
+        if (df.loc[zero, outcome] > 0).any():
+            raise InputError(f"{outcome} is positive where {exposure} is zero or negative")
+        if zero.any():
+            dropped[f"observations with {exposure} <= 0"] = int(zero.sum())
+            df = df.loc[~zero]
+    if (df[outcome] < 0).any():
+        raise InputError(f"{outcome} has negative values")
+    if spec.family == "binomial" and (df[outcome] > df[exposure]).any():
+        raise InputError(f"{outcome} exceeds {exposure} (successes above trials)")
+    df, more = _drop_uninformative(df, outcome, exposure, spec.fixed_effects, spec.family)
+    dropped.update(more)
+    if len(df) == 0 or df[outcome].sum() == 0:
+        raise InputError(f"no observation with a positive {outcome} is left: the model cannot be estimated")
+    return df, dropped
+
+
+def _uninformative(y: np.ndarray, n: np.ndarray, codes: np.ndarray, family: Family) -> np.ndarray:
+    """Rows whose group's outcome is all zero (or, binomial, all successes)."""
+    n_groups = int(codes.max()) + 1 if len(codes) else 0
+    sy = np.bincount(codes, y, n_groups)
+    bad = sy == 0
+    if family == "binomial":
+        bad |= sy == np.bincount(codes, n, n_groups)
+    return bad[codes]
+
+
 def _drop_uninformative(df: pd.DataFrame, outcome: str, exposure: str | None, fes: Sequence[str],
                         family: Family) -> tuple[pd.DataFrame, dict[str, int]]:
     """Iteratively drop fixed-effect groups whose outcome is all zero (or all successes)."""
     dropped: dict[str, int] = {}
-    while True:
+    keep = np.ones(len(df), bool)
+    y = df[outcome].to_numpy(float)
+    n = df[exposure].to_numpy(float) if exposure else np.ones(len(df))
+    codes = {fe: pd.factorize(df[fe])[0] for fe in fes}
+    changed = bool(fes)
+    while changed:
         changed = False
         for fe in fes:
-            grp = df.groupby(fe, observed=True)
-            bad = grp[outcome].transform("sum") == 0
-            if family == "binomial":
-                bad |= grp[outcome].transform("sum") == grp[exposure].transform("sum")
+            sub = np.flatnonzero(keep)
+            c = pd.factorize(codes[fe][sub])[0]
+            bad = _uninformative(y[sub], n[sub], c, family)
             if bad.any():
-                n_groups = df.loc[bad, fe].nunique()
                 key = f"{fe} groups with no variation in {outcome}"
-                dropped[key] = dropped.get(key, 0) + int(n_groups)
+                dropped[key] = dropped.get(key, 0) + len(np.unique(c[bad]))
                 dropped["observations in those groups"] = dropped.get("observations in those groups", 0) \
                     + int(bad.sum())
-                df = df.loc[~bad]
+                keep[sub[bad]] = False
                 changed = True
-        if not changed:
-            return df, dropped
+    return (df if keep.all() else df.loc[keep]), dropped
+
+
+# --- design: absorbed effect, dummies, identification ------------------------------
+
+@dataclass
+class _Design:
+    """Arrays of one fit. X = [identified regressors | dummies (or the intercept)]."""
+
+    y: np.ndarray
+    n: np.ndarray
+    offset: np.ndarray
+    R: np.ndarray                  # every requested regressor (identified or not)
+    D: np.ndarray                  # dummies kept (or the intercept column)
+    X: np.ndarray
+    names: list[str]               # identified regressors (the first k columns of X)
+    d_names: list[str]
+    not_identified: dict[str, str]
+    absorbed: str | None
+    absorber: _Absorber | None
+    other_fes: list[str]
+
+    @property
+    def columns(self) -> list[str]:
+        return self.names + self.d_names
+
+    @property
+    def reported(self) -> list[int]:
+        """Columns of X whose estimates are reported: "(intercept)" first (no fixed effect), then regressors."""
+        k = len(self.names)
+        return ([k] if self.absorbed is None and "(intercept)" in self.d_names else []) + list(range(k))
 
 
 def _dummies(df: pd.DataFrame, fes: Sequence[str], intercept: bool) -> tuple[np.ndarray, list[str]]:
@@ -314,29 +481,295 @@ def _identify(R: np.ndarray, D: np.ndarray, names: list[str], w: np.ndarray, abs
     return kept, reasons
 
 
+def _independent_dummies(D: np.ndarray, w0: np.ndarray, absorber) -> np.ndarray:
+    """Mask of dummy columns not collinear with the absorbed effect or earlier dummies (e.g. with trends)."""
+    if not D.shape[1]:
+        return np.zeros(0, bool)
+    Dt = absorber.demean(D, w0) if absorber is not None else D
+    diag = np.abs(np.diag(np.linalg.qr(Dt, mode="r")))
+    return diag > 1e-8 * max(diag.max(), 1e-300)
+
+
+def _absorber(df: pd.DataFrame, spec: _Spec) -> tuple[str | None, _Absorber | None]:
+    """The fixed effect with most levels (or the trends' one) is absorbed, not estimated."""
+    fes = spec.fixed_effects
+    if not fes:
+        return None, None
+    absorbed = spec.trends if spec.trends is not None else max(fes, key=lambda f: df[f].nunique())
+    codes, levels = pd.factorize(df[absorbed], sort=True)
+    t = None
+    if spec.trends is not None:
+        tt = df[spec.time].to_numpy(float)
+        t = tt - tt.mean()
+    return absorbed, _Absorber(codes, len(levels), t)
+
+
+def _design(df: pd.DataFrame, spec: _Spec) -> _Design:
+    absorbed, absorber = _absorber(df, spec)
+    other_fes = [f for f in spec.fixed_effects if f != absorbed]
+    D, d_names = _dummies(df, other_fes, intercept=absorbed is None)
+    y = df[spec.outcome].to_numpy(float)
+    n = df[spec.exposure].to_numpy(float) if spec.exposure else np.ones(len(df))
+    offset = np.log(n) if spec.family == "poisson" else np.zeros(len(df))
+    regs = list(spec.regressors)
+    R = df[regs].to_numpy(float) if regs else np.zeros((len(df), 0))
+    w0 = n * max(y.sum() / n.sum(), 1e-12)
+    kept, not_identified = _identify(R, D, regs, w0, absorber)
+    good = _independent_dummies(D, w0, absorber)
+    D, d_names = D[:, good], [nm for nm, g in zip(d_names, good) if g]
+    X = np.column_stack([R[:, kept], D]) if (kept or D.shape[1]) else np.zeros((len(df), 0))
+    return _Design(y, n, offset, R, D, X, [regs[j] for j in kept], d_names, not_identified, absorbed,
+                   absorber, other_fes)
+
+
+# --- covariance ----------------------------------------------------------------------
+
 def _nested(df: pd.DataFrame, inner: str, outer: str) -> bool:
     return bool((df.groupby(inner, observed=True)[outer].nunique() <= 1).all())
 
 
-def _fe_effects(df, absorbed_part, other_fes, d_names, coef, absorbed, absorber, trends, time):
+def _n_params(design: _Design, df: pd.DataFrame, spec: _Spec) -> int:
+    """K of the small-sample factor: every parameter (HC1), or fixest's "nested" rule (CRV1)."""
+    absorber = design.absorber
+    k = design.X.shape[1] + (absorber.n_params if absorber is not None else 0)
+    if spec.vcov in ("hetero", "iid"):
+        return k
+    # an effect nested in the clusters counts as one parameter (a district effect clustered by district)
+    nested = [f for f in spec.fixed_effects if _nested(df, f, spec.cluster)]
+    for f in nested:
+        k -= (absorber.n_params if f == design.absorbed
+              else sum(nm.startswith(f"{f}[") for nm in design.d_names) + 1)
+    return k + (1 if nested else 0)
+
+
+def _covariance(design: _Design, df: pd.DataFrame, spec: _Spec, beta: np.ndarray,
+                eta: np.ndarray) -> tuple[Covariance, np.ndarray | None]:
+    """The covariance of the reported terms by the package's one rule; also the cluster codes."""
+    mu, w = _mean_and_weight(eta, design.n, spec.family)
+    Xt = design.absorber.demean(design.X, w) if design.absorber is not None else design.X
+    bread = np.linalg.pinv(Xt.T @ (Xt * w[:, None]))
+    scores = Xt * (design.y - mu)[:, None]
+    codes = None
+    if spec.cluster and spec.vcov not in ("hetero", "iid"):
+        codes = pd.factorize(df[spec.cluster], sort=True)[0]
+    chosen = choose_covariance(
+        spec.vcov, bread=bread, scores=scores, clusters=codes, cluster_name=spec.cluster,
+        n_params=_n_params(design, df, spec), keep=design.reported, iid_note="assumes no overdispersion",
+        jackknife=lambda: _jackknife(design, df, spec, beta, eta, codes))
+    return chosen, codes
+
+
+# --- CRV3 jackknife: leave-one-cluster-out fits warm-started from the full fit ----------
+
+class _Unidentified(Exception):
+    """A reported term is not identified without some cluster: the jackknife cannot be computed."""
+
+
+def _jackknife(design, df, spec, beta, eta, codes) -> np.ndarray | None:
+    """CRV3 of the reported terms; None when a term is not identified without some cluster."""
+    rep = design.reported
+    fe_codes = [pd.factorize(df[f])[0] for f in spec.fixed_effects]
+    n_clusters = int(codes.max()) + 1
+    first, safe = _first_steps(design, spec, fe_codes, codes, beta, eta)
+    draws = np.empty((n_clusters, len(rep)))
+    try:
+        for g in range(n_clusters):
+            keep = codes != g
+            if safe[g]:
+                est = _continue(design, spec, keep, first[g][keep])
+            else:
+                est = _leave_out(design, spec, fe_codes, keep, eta)
+            draws[g] = est if est is not None else _from_scratch(df.loc[keep], spec, design)
+    except _Unidentified:
+        return None
+    return jackknife_covariance(draws, beta[rep])
+
+
+def _first_steps(design, spec, fe_codes, codes, beta, eta):
+    """Every cluster's first Newton step at once, when the absorbed effect is nested in the clusters.
+
+    Then the within-transformed rows of the other clusters do not change when a
+    cluster is left out, so its normal equations are the full ones minus its own
+    sums. Returns the first steps' linear predictors (one row per cluster) and which
+    clusters may take them: those whose leaving keeps every group informative and
+    every column clearly identified (normalised Gram matrix well away from
+    singular); the others take the checked path of :func:`_leave_out`.
+    """
+    G = int(codes.max()) + 1
+    absorber, X = design.absorber, design.X
+    safe = np.zeros(G, bool)
+    if absorber is None or absorber.time is not None or not X.shape[1] or not _nests(absorber.codes, codes):
+        return None, safe
+    mu, w = _mean_and_weight(eta, design.n, spec.family)
+    z = eta - design.offset + (design.y - mu) / w
+    within = absorber.demean(np.column_stack([z, X]), w)
+    zt, Xt = within[:, 0], within[:, 1:]
+    k = X.shape[1]
+    xw = Xt * w[:, None]
+    rows = np.concatenate([xw[:, :, None] * Xt[:, None, :], (xw * zt[:, None])[:, :, None],
+                           (w[:, None] * X * X)[:, :, None]], axis=2)
+    order = np.argsort(codes, kind="stable")
+    per = np.add.reduceat(rows[order], np.searchsorted(codes[order], np.arange(G)), axis=0)
+    total = per.sum(axis=0)
+    A, b, raw = total[:, :k] - per[:, :, :k], total[:, k] - per[:, :, k], total[:, k + 1] - per[:, :, k + 1]
+    scale = np.sqrt(np.maximum(raw, 0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        normed = A / (scale[:, :, None] * scale[:, None, :])
+    ok = np.all(scale > 0, axis=1) & np.all(np.isfinite(normed.reshape(G, -1)), axis=1)
+    ok[ok] = np.linalg.eigvalsh(normed[ok])[:, 0] > 1e-10
+    ok &= _still_informative(design, spec, fe_codes, codes, G)
+    steps = np.zeros((G, k))
+    steps[ok] = np.linalg.solve(A[ok], b[ok][:, :, None])[:, :, 0] - beta
+    return eta + steps @ Xt.T, ok
+
+
+def _nests(inner: np.ndarray, outer: np.ndarray) -> bool:
+    """Whether each group of ``inner`` lies in one group of ``outer``."""
+    first = np.full(int(inner.max()) + 1, -1)
+    first[inner] = outer
+    return bool((first[inner] == outer).all())
+
+
+def _still_informative(design, spec, fe_codes, codes, G) -> np.ndarray:
+    """Per cluster: does every group of every fixed effect keep events (and non-events) without it?"""
+    ok = np.ones(G, bool)
+    for c in fe_codes:
+        L = int(c.max()) + 1
+        pair = codes * L + c
+        for v, bad_if_equal in ((design.y, False), (design.n - design.y, True)):
+            if bad_if_equal and spec.family != "binomial":
+                continue
+            by_pair = np.bincount(pair, v, G * L).reshape(G, L)
+            rows = np.bincount(pair, minlength=G * L).reshape(G, L)
+            left = by_pair.sum(axis=0) - by_pair
+            still_there = rows.sum(axis=0) - rows > 0
+            ok &= ~np.any(still_there & (left == 0), axis=1)
+    return ok
+
+
+def _continue(design, spec, keep, eta1) -> np.ndarray | None:
+    """IRLS of one leave-one-cluster-out fit from its first Newton step."""
+    ys, ns = design.y[keep], design.n[keep]
+    absorber = design.absorber.subset(keep)
+    b, e, _, _ = _irls(ys, ns, design.offset[keep], design.X[keep], absorber, spec.family, eta0=eta1)
+    if _separated(ys, _mean_and_weight(e, ns, spec.family)[0], ns, spec.family).any():
+        return None
+    return b[design.reported]
+
+
+def _leave_out(design, spec, fe_codes, keep, eta) -> np.ndarray | None:
+    """Estimates without some rows, IRLS warm-started at the full fit's linear predictor.
+
+    Only what removing a cluster can change is checked again: groups left without
+    events, dummies left without rows, regressors left without variation (tested in
+    the first Newton step, weighted by the full fit). None asks for a fit from
+    scratch (separation, which the full path handles).
+    """
+    y, n, family = design.y, design.n, spec.family
+    keep = _informative_rows(y, n, fe_codes, keep, family)
+    if y[keep].sum() == 0:
+        raise _Unidentified
+    ys, ns, off = y[keep], n[keep], design.offset[keep]
+    absorber = design.absorber.subset(keep) if design.absorber is not None else None
+    k = len(design.names)
+    R, D = design.X[keep, :k], design.D[keep]
+    mu, w = _mean_and_weight(eta[keep], ns, family)
+    if absorber is None:  # no fixed effect: D is the intercept, which stays
+        _still_identified(R - np.average(R, axis=0, weights=w), D[:, :0], R, w)
+        X, first = np.column_stack([R, D]), eta[keep]
+    else:
+        z = eta[keep] - off + (ys - mu) / w
+        within = absorber.demean(np.column_stack([z, R, D]), w)
+        good = _still_identified(within[:, 1:k + 1], within[:, k + 1:], R, w)
+        X, Xt = np.column_stack([R, D[:, good]]), np.column_stack([within[:, 1:k + 1], within[:, k + 1:][:, good]])
+        xw = Xt * w[:, None]
+        beta = np.linalg.solve(Xt.T @ xw, xw.T @ within[:, 0])
+        first = off + z - (within[:, 0] - Xt @ beta)
+    b, e, _, _ = _irls(ys, ns, off, X, absorber, family, eta0=first)
+    if _separated(ys, _mean_and_weight(e, ns, family)[0], ns, family).any():
+        return None
+    return b[design.reported]
+
+
+def _still_identified(Rt, Dt, R, w) -> np.ndarray:
+    """Dummies still independent (returned as a mask); raises _Unidentified when a regressor no longer is.
+
+    The tests of the full fit (:func:`_identify`, :func:`_independent_dummies`) on
+    columns already taken within the absorbed effect: one QR of [independent
+    dummies | regressors] gives, below the dummies' rows, each regressor's residual
+    given the fixed effects, and on its diagonal, given the earlier regressors too.
+    """
+    good = np.zeros(0, bool)
+    if Dt.shape[1]:
+        diag = np.abs(np.diag(np.linalg.qr(Dt, mode="r")))
+        good = diag > 1e-8 * max(diag.max(), 1e-300)
+    sw = np.sqrt(w)[:, None]
+    d = int(good.sum())
+    upper = np.linalg.qr(np.hstack([Dt[:, good], Rt]) * sw, mode="r")
+    scale = np.linalg.norm(R * sw, axis=0)
+    r_fe = np.linalg.norm(upper[d:, d:], axis=0)
+    r = np.abs(np.diag(upper)[d:])
+    if not np.all((scale > 0) & (r_fe > 1e-8 * scale) & (r > 1e-8 * r_fe)):
+        raise _Unidentified
+    return good
+
+
+def _informative_rows(y, n, fe_codes, keep, family) -> np.ndarray:
+    keep = keep.copy()
+    changed = bool(fe_codes)
+    while changed:
+        changed = False
+        for c in fe_codes:
+            sub = np.flatnonzero(keep)
+            bad = _uninformative(y[sub], n[sub], c[sub], family)
+            if bad.any():
+                keep[sub[bad]] = False
+                changed = True
+    return keep
+
+
+def _from_scratch(sub: pd.DataFrame, spec: _Spec, design: _Design) -> np.ndarray:
+    terms = [design.columns[j] for j in design.reported]
+    try:
+        fit = fit_rate(sub, **{**spec.kwargs(), "regressors": design.names, "vcov": "iid"})
+    except InputError:
+        raise _Unidentified from None
+    if list(fit.params.index) != terms:
+        raise _Unidentified
+    return fit.params.to_numpy()
+
+
+def _separated(y: np.ndarray, mu: np.ndarray, n: np.ndarray, family: Family) -> np.ndarray:
+    """Rows with a fitted rate of 0 (or 1): they push a coefficient to +-infinity."""
+    p_hat = mu / n
+    base = y.sum() / n.sum()
+    sep = (y == 0) & (p_hat < 1e-7 * base)
+    if family == "binomial":
+        sep |= (y == n) & (1 - p_hat < 1e-7 * (1 - base))
+    return sep
+
+
+# --- what prediction needs: the fixed effects' part and their levels' effects ---------------
+
+def _fe_effects(df: pd.DataFrame, design: _Design, coef: dict[str, float], absorbed_part: np.ndarray,
+                spec: _Spec) -> dict[str, pd.Series | pd.DataFrame]:
     """Each fixed effect's level -> effect, enough to rebuild ``fe_part`` for rows of known levels."""
     out: dict[str, pd.Series | pd.DataFrame] = {}
-    for fe in other_fes:
+    for fe in design.other_fes:
         levels = pd.Index(pd.unique(df[fe])).sort_values()
         out[fe] = pd.Series([coef.get(f"{fe}[{lv}]", 0.0) for lv in levels], index=levels, name=fe)
+    absorbed, absorber = design.absorbed, design.absorber
     if absorbed is None:
         return out
     codes, levels = pd.factorize(df[absorbed], sort=True)
     ones = np.ones(len(df))
-    a_plus = absorbed_part - absorber.demean(absorbed_part, ones)   # the group's own fitted line
-    if trends is None:
-        sums = np.bincount(codes, a_plus, len(levels)) / np.bincount(codes, ones, len(levels))
-        out[absorbed] = pd.Series(sums, index=pd.Index(levels), name=absorbed)
+    if absorber.time is None:
+        mean = np.bincount(codes, absorbed_part, len(levels)) / np.bincount(codes, ones, len(levels))
+        out[absorbed] = pd.Series(mean, index=pd.Index(levels), name=absorbed)
         return out
-    t = absorber.time
-    centre = float(df[time].to_numpy(float).mean())
-    line = _group_line(codes, len(levels), t, a_plus)
-    out[absorbed] = pd.DataFrame({"intercept": line[0], "slope": line[1], "time_centre": centre},
+    a, b = _group_line(codes, len(levels), absorber.time, absorbed_part)
+    out[absorbed] = pd.DataFrame({"intercept": a, "slope": b,
+                                  "time_centre": float(df[spec.time].to_numpy(float).mean())},
                                  index=pd.Index(levels))
     return out
 
@@ -349,31 +782,44 @@ def _group_line(codes, n_groups, t, v):
     det = sw * swtt - swt**2
     ok = np.abs(det) > 1e-12 * np.maximum(sw * swtt, 1e-300)
     safe = np.where(ok, det, 1)
-    a = np.where(ok, (swtt * swv - swt * swtv) / safe, swv / sw)
-    b = np.where(ok, (sw * swtv - swt * swv) / safe, 0.0)
-    return a, b
-
-
-def _jackknife_covariance(df, *, params, names, **spec) -> np.ndarray | None:
-    """CRV3: (G-1)/G * sum over clusters of (b_without_g - b)(b_without_g - b)'."""
-    groups = pd.unique(df[spec["cluster"]])
-    draws = []
-    for g in groups:
-        sub = df[df[spec["cluster"]] != g]
-        try:
-            fit = fit_rate(sub, regressors=names, vcov="iid", **spec)
-        except InputError:
-            return None
-        if list(fit.params.index) != names:
-            return None
-        draws.append(fit.params.to_numpy())
-    dev = np.asarray(draws) - np.asarray(params)
-    n_g = len(groups)
-    cov = (n_g - 1) / n_g * dev.T @ dev
-    return (cov + cov.T) / 2
+    return (np.where(ok, (swtt * swv - swt * swtv) / safe, swv / sw),
+            np.where(ok, (sw * swtv - swt * swv) / safe, 0.0))
 
 
 # --- the public entry point ------------------------------------------------
+
+def _result(df, spec, design, dropped, beta, eta, converged, iters, chosen, codes) -> RateFit:
+    rep = design.reported
+    idx = pd.Index([design.columns[j] for j in rep], name="term")
+    X, k = design.X, len(design.names)
+    fe_part = eta - design.offset - X[:, rep] @ beta[rep]
+    absorbed_part = fe_part - X[:, k:] @ beta[k:] if design.absorbed is not None else fe_part
+    mu = _mean_and_weight(eta, design.n, spec.family)[0]
+    warnings = [] if converged else [f"the fit did not converge in {iters} iterations; estimates are unreliable"]
+    return RateFit(
+        params=pd.Series(beta[rep], index=idx, name="coef"),
+        cov=pd.DataFrame(chosen.cov, index=idx, columns=idx), df_t=chosen.df_t, n_obs=len(df),
+        n_clusters=chosen.n_clusters, cluster=spec.cluster, fixed_effects=spec.fixed_effects,
+        family=spec.family, outcome=spec.outcome, exposure=spec.exposure,
+        not_identified=design.not_identified, dropped=dropped, inference=chosen.description,
+        warnings=warnings + list(chosen.warnings), fitted=pd.Series(mu, index=df.index, name="fitted"),
+        data=df, converged=converged, iterations=iters, vcov=chosen.method,
+        deviance=_deviance(design.y, mu, design.n, spec.family),
+        fe_part=pd.Series(fe_part, index=df.index, name="fe_part"),
+        fe_effects=_fe_effects(df, design, dict(zip(design.columns, beta)), absorbed_part, spec),
+        offset_kind="log_exposure" if spec.family == "poisson" else "trials", inference_zh=chosen.description_zh,
+        _spec={"X": X, "columns": design.columns, "y": design.y, "n": design.n, "offset": design.offset,
+               "absorber": design.absorber, "family": spec.family, "cluster_codes": codes})
+
+
+def _without_separated(df: pd.DataFrame, sep: np.ndarray, dropped: dict[str, int], spec: _Spec) -> RateFit:
+    """Drop perfectly predicted rows and fit again (they push a coefficient to +-infinity)."""
+    refit = fit_rate(df.loc[~sep], **spec.kwargs())
+    refit.warnings.append(f"{int(sep.sum())} observation(s) perfectly predicted (separation) were dropped; "
+                          "a regressor reported as not identified may be the one that separated them")
+    refit.dropped = {**dropped, _SEPARATED: int(sep.sum()) + refit.dropped.pop(_SEPARATED, 0), **refit.dropped}
+    return refit
+
 
 def fit_rate(
     data: pd.DataFrame,
@@ -398,7 +844,8 @@ def fit_rate(
         Poisson, the number of trials for binomial. None: exposure 1 (Poisson only).
     regressors : numeric columns whose coefficients are reported.
     fixed_effects : columns whose levels get their own effect; the one with most
-        levels is absorbed, the others enter as dummies. Empty: an intercept.
+        levels is absorbed, the others enter as dummies. Empty: an intercept,
+        reported as "(intercept)".
     cluster : column for cluster-robust errors (the default inference when given).
     family : ``"poisson"`` (quasi-likelihood; errors robust to overdispersion) or
         ``"binomial"`` (logit, exposure = trials).
@@ -408,171 +855,19 @@ def fit_rate(
         clusters the CRV3 leave-one-cluster-out jackknife, which keeps 95%
         intervals near 95% with a dozen districts), ``"cluster"`` (always CRV1) or
         ``"jackknife"`` (always CRV3); without one ``"hetero"`` (HC1, default) or
-        ``"iid"`` (model-based).
+        ``"iid"`` (model-based). See :func:`recruitstats.inference.choose_covariance`.
 
     Returns
     -------
     RateFit
     """
-    if family not in ("poisson", "binomial"):
-        raise InputError(f"unknown family {family!r}: use 'poisson' or 'binomial'")
-    if family == "binomial" and exposure is None:
-        raise InputError("the binomial model needs an exposure column (the number of trials)")
-    regressors, fixed_effects = list(regressors), list(fixed_effects)
-    if trends is not None:
-        if time is None:
-            raise InputError("district trends need a time column (e.g. cycle_index)")
-        if trends not in fixed_effects:
-            fixed_effects.insert(0, trends)
-    vcov = vcov or ("auto" if cluster else "hetero")
-    if vcov in ("cluster", "jackknife", "auto") and not cluster:
-        raise InputError("clustered errors need a cluster column")
-    needed = [outcome, *regressors, *fixed_effects]
-    needed += [c for c in (exposure, cluster, time) if c]
-    _check_columns(data, list(dict.fromkeys(needed)))
-
-    df = data[list(dict.fromkeys(needed))].copy()
-    dropped: dict[str, int] = {}
-    for c in [outcome, *regressors] + [x for x in (exposure, time) if x]:
-        df[c] = pd.to_numeric(df[c], errors="coerce").astype(float)
-    for c in list(fixed_effects) + ([cluster] if cluster else []):
-        df[c] = df[c].where(df[c].isna(), df[c].astype(str))  # 1 and "1" are one group
-    num_cols = [outcome, *regressors] + [x for x in (exposure, time) if x]
-    incomplete = df.isna().any(axis=1) | ~np.isfinite(df[num_cols].to_numpy(float)).all(axis=1)
-    if incomplete.any():
-        dropped["observations with missing or infinite values"] = int(incomplete.sum())
-        df = df.loc[~incomplete]
-    if exposure is not None:
-        zero = df[exposure] <= 0
-        if (df.loc[zero, outcome] > 0).any():
-            raise InputError(f"{outcome} is positive where {exposure} is zero or negative")
-        if zero.any():
-            dropped[f"observations with {exposure} <= 0"] = int(zero.sum())
-            df = df.loc[~zero]
-    if (df[outcome] < 0).any():
-        raise InputError(f"{outcome} has negative values")
-    if family == "binomial" and (df[outcome] > df[exposure]).any():
-        raise InputError(f"{outcome} exceeds {exposure} (successes above trials)")
-
-    df, more = _drop_uninformative(df, outcome, exposure, fixed_effects, family)
-    dropped.update(more)
-    if len(df) == 0 or df[outcome].sum() == 0:
-        raise InputError(f"no observation with a positive {outcome} is left: the model cannot be estimated")
-
-    absorbed = max(fixed_effects, key=lambda f: df[f].nunique()) if fixed_effects else None
-    if trends is not None:
-        absorbed = trends
-    absorber = None
-    if absorbed is not None:
-        codes, levels = pd.factorize(df[absorbed], sort=True)
-        t = None
-        if trends is not None:
-            tt = df[time].to_numpy(float)
-            t = tt - tt.mean()
-        absorber = _Absorber(codes, len(levels), t)
-    other_fes = [f for f in fixed_effects if f != absorbed]
-    D, d_names = _dummies(df, other_fes, intercept=absorbed is None)
-
-    y = df[outcome].to_numpy(float)
-    n = df[exposure].to_numpy(float) if exposure else np.ones(len(df))
-    offset = np.log(n) if family == "poisson" else np.zeros(len(df))
-    R = df[regressors].to_numpy(float) if regressors else np.zeros((len(df), 0))
-    w0 = n * max(y.sum() / n.sum(), 1e-12)
-    kept, not_identified = _identify(R, D, regressors, w0, absorber)
-    names = [regressors[j] for j in kept]
-    if D.shape[1]:  # drop dummies collinear with the absorbed effect (e.g. with trends)
-        Dt = absorber.demean(D, w0) if absorber is not None else D
-        _, rr = np.linalg.qr(Dt)
-        good = np.abs(np.diag(rr)) > 1e-8 * max(np.abs(np.diag(rr)).max(), 1e-300)
-        D, d_names = D[:, good], [nm for nm, g in zip(d_names, good) if g]
-    X = np.column_stack([R[:, kept], D]) if (kept or D.shape[1]) else np.zeros((len(df), 0))
-    columns = names + d_names
-
-    beta, eta, converged, iters = _irls(y, n, offset, X, absorber, family)
-    mu, w = _mean_and_weight(eta, n, family)
-    p_hat = mu / n
-    base = y.sum() / n.sum()
-    sep = (y == 0) & (p_hat < 1e-7 * base)
-    if family == "binomial":
-        sep |= (y == n) & (1 - p_hat < 1e-7 * (1 - base))
-    if sep.any():  # separation: these rows push a coefficient to +-infinity; drop them and refit
-        refit = fit_rate(df.loc[~sep], outcome=outcome, exposure=exposure, regressors=regressors,
-                         fixed_effects=fixed_effects, cluster=cluster, family=family, trends=trends,
-                         time=time, vcov=vcov)
-        key = "observations separated (fitted rate 0 or 1)"
-        refit.warnings.append(f"{int(sep.sum())} observation(s) perfectly predicted (separation) were dropped; "
-                              "a regressor reported as not identified may be the one that separated them")
-        refit.dropped = {**dropped, key: int(sep.sum()) + refit.dropped.pop(key, 0), **refit.dropped}
-        return refit
-    Xt = absorber.demean(X, w) if absorber is not None else X
-    H = Xt.T @ (Xt * w[:, None])
-    bread = np.linalg.pinv(H)
-    scores = Xt * (y - mu)[:, None]
-    warnings: list[str] = []
-    if not converged:
-        warnings.append(f"the fit did not converge in {iters} iterations; estimates are unreliable")
-
-    n_obs, k_names = len(df), len(names)
-    df_t: int | None = None
-    n_clusters: int | None = None
-    cluster_codes = None
-    if vcov != "hetero" and vcov != "iid" and df[cluster].nunique() < 2:
-        raise InputError(f"clustered errors need at least two clusters; the data have one {cluster}")
-    if vcov == "auto":
-        vcov = "jackknife" if df[cluster].nunique() < FEW_CLUSTERS else "cluster"
-    if vcov in ("cluster", "jackknife"):
-        # fixest's "nested" rule: an absorbed effect nested in the clusters counts as one parameter
-        not_nested = X.shape[1] + (absorber.n_params if absorber is not None else 0)
-        nested_fes = [f for f in fixed_effects if _nested(df, f, cluster)]
-        for f in nested_fes:
-            not_nested -= (absorber.n_params if f == absorbed
-                           else sum(nm.startswith(f"{f}[") for nm in d_names) + 1)
-        not_nested += 1 if nested_fes else 0
-        full_cov, n_clusters = cluster_covariance(scores, bread, df[cluster].to_numpy(), n_params=not_nested)
-        cluster_codes = pd.factorize(df[cluster], sort=True)[0]
-        df_t = n_clusters - 1
-        desc = (f"cluster-robust by {cluster} ({n_clusters} clusters), CRV1 with the fixest small-sample "
-                f"factor G/(G-1)*(N-1)/(N-K), t({df_t}) critical values")
-        if vcov == "jackknife":
-            jack = _jackknife_covariance(df, params=beta[:k_names], names=names, outcome=outcome,
-                                         exposure=exposure, fixed_effects=fixed_effects, cluster=cluster,
-                                         family=family, trends=trends, time=time)
-            if jack is None:
-                vcov = "cluster"
-                warnings.append("the leave-one-cluster-out jackknife failed (a lever is not identified "
-                                "without some cluster); CRV1 is used instead")
-            else:
-                full_cov = full_cov.copy()
-                full_cov[:k_names, :k_names] = jack
-                desc = (f"cluster-robust by {cluster}; few clusters ({n_clusters} < {FEW_CLUSTERS}): CRV3 "
-                        f"leave-one-cluster-out jackknife with t({df_t}) critical values")
-        if n_clusters < FEW_CLUSTERS:
-            warnings.append(f"only {n_clusters} clusters: intervals use t({df_t})"
-                            + (" and the CRV3 jackknife" if vcov == "jackknife" else "")
-                            + "; the wild score cluster bootstrap is a further check")
-    elif vcov == "hetero":
-        params_k = X.shape[1] + (absorber.n_params if absorber is not None else 0)
-        full_cov = hetero_covariance(scores, bread, n_params=params_k)
-        desc = "heteroskedasticity-robust (HC1), normal critical values"
-    else:
-        full_cov = bread
-        desc = "model-based (assumes no overdispersion), normal critical values"
-
-    rep = ([k_names] if absorbed is None and "(intercept)" in d_names else []) + list(range(k_names))
-    idx = pd.Index([columns[j] for j in rep], name="term")
-    params = pd.Series(beta[rep], index=idx, name="coef")
-    cov = pd.DataFrame(full_cov[np.ix_(rep, rep)], index=idx, columns=idx)
-    fe_part = eta - offset - X[:, rep] @ beta[rep]
-    fe_effects = _fe_effects(df, fe_part - X[:, k_names:] @ beta[k_names:], other_fes, d_names,
-                             dict(zip(columns, beta)), absorbed, absorber, trends, time)
-    return RateFit(
-        params=params, cov=cov, df_t=df_t, n_obs=n_obs, n_clusters=n_clusters, cluster=cluster,
-        fixed_effects=tuple(fixed_effects), family=family, outcome=outcome, exposure=exposure,
-        not_identified=not_identified, dropped=dropped, inference=desc, warnings=warnings,
-        fitted=pd.Series(mu, index=df.index, name="fitted"), data=df, converged=converged,
-        iterations=iters, vcov=vcov, deviance=_deviance(y, mu, n, family),
-        fe_part=pd.Series(fe_part, index=df.index, name="fe_part"), fe_effects=fe_effects,
-        offset_kind="log_exposure" if family == "poisson" else "trials",
-        _spec={"X": X, "columns": columns, "y": y, "n": n, "offset": offset, "absorber": absorber,
-               "family": family, "cluster_codes": cluster_codes},
-    )
+    spec = _Spec.make(outcome=outcome, exposure=exposure, regressors=regressors, fixed_effects=fixed_effects,
+                      cluster=cluster, family=family, trends=trends, time=time, vcov=vcov)
+    df, dropped = _prepare(data, spec)
+    design = _design(df, spec)
+    beta, eta, converged, iters = _irls(design.y, design.n, design.offset, design.X, design.absorber, family)
+    sep = _separated(design.y, _mean_and_weight(eta, design.n, family)[0], design.n, family)
+    if sep.any():
+        return _without_separated(df, sep, dropped, spec)
+    chosen, codes = _covariance(design, df, spec, beta, eta)
+    return _result(df, spec, design, dropped, beta, eta, converged, iters, chosen, codes)
