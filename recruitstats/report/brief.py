@@ -21,7 +21,7 @@ import hashlib
 import inspect
 import math
 import string
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, Sequence, Union
@@ -252,7 +252,6 @@ class BriefInputs:
     synthetic: bool
     threshold: int = 5
     pct: float = 10.0
-    notes: tuple[str, ...] = field(default=())
 
 
 def sha256(path: str | Path) -> str:

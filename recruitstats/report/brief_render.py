@@ -112,11 +112,12 @@ def _typ_block(block, images: dict[str, bytes]) -> str:
     if isinstance(block, Bullets):
         return "\n".join("- " + _typ_runs(p.runs) for p in block.items) + "\n"
     if isinstance(block, Table):
-        cells = [f"table.header({', '.join('[*' + _typ_runs([h]) + '*]' for h in block.header)})"]
+        cells = [f"table.header({', '.join('[' + _typ_runs([h]) + ']' for h in block.header)})"]
         cells += ["[" + _typ_runs([c]) + "]" for row in block.rows for c in row]
         note = f"#text(size: 8pt)[{_typ_runs([block.note])}]\n" if block.note else ""
         return (f"#figure(caption: [{_typ_runs([block.caption])}], kind: table,\n"
-                f"  table(columns: {len(block.header)}, inset: 3pt, stroke: 0.4pt + gray,\n    "
+                f"  table(columns: {len(block.header)}, inset: 3pt, stroke: 0.4pt + gray, align: left,\n"
+                '    fill: (x, y) => if y == 0 { rgb("#eef4fa") },\n    '
                 + ",\n    ".join(cells) + "))\n" + note)
     if isinstance(block, Figure):
         name = f"fig{len(images) + 1}.png"
@@ -140,6 +141,7 @@ def typst_source(brief: Brief) -> tuple[str, dict[str, bytes]]:
            '#set par(justify: false, leading: 0.7em)',
            '#show heading.where(level: 2): set text(fill: rgb("#0072B2"), size: 13pt)',
            '#show heading.where(level: 3): set text(fill: rgb("#0072B2").darken(20%), size: 10.5pt)',
+           '#show figure.where(kind: table): set figure.caption(position: top)',
            f"#text(size: 17pt, weight: \"bold\")[{_typ_runs([brief.title])}]\n",
            f"#text(fill: gray.darken(30%))[{_typ_runs([brief.subtitle])}]\n"]
     for sec in brief.sections:

@@ -161,10 +161,8 @@ def coef_plot(
         model = getattr(first, "model", "")
         ax.set_xlabel(_model_text("coef_xlabel", model, lang))
         ax.set_title(title or _model_text("coef_title", model, lang))
-        if k > 1:  # several models: keep the legend off the estimates
-            ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5))
-        else:
-            ax.legend(loc="best")
+        # below the axes, where it never covers an estimate
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=min(k + bool(truth), 3))
         show = any(getattr(r, "synthetic", False) for r in results.values()) if synthetic is None else synthetic
         fig.tight_layout(rect=(0, 0.04 if show else 0, 1, 1))
         _footnote(fig, show, lang)
