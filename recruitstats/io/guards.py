@@ -157,22 +157,28 @@ def _chinese(text: str) -> int:
     return sum(0x2E80 < ord(ch) < 0xFFFD for ch in text)
 
 
+#: A Chinese character in UTF-8 (3 bytes): where a UTF-8 line in a GBK file can be.
+_UTF8_CJK_PAIR = re.compile(rb"[\xe2-\xe9][\x80-\xbf]{2}")
+
+
 def _first_utf8_line(raw: bytes, start: int) -> tuple[int, int] | None:
     """(line, offset) of the first line after ``start`` that is non-ASCII and valid UTF-8, if any.
 
     In a GBK file such a line is a line saved in another encoding: GBK text with two
-    or more Chinese characters is almost never valid UTF-8.
+    or more Chinese characters is almost never valid UTF-8. Only lines holding a
+    UTF-8-like character are decoded, so a GBK file is scanned at regex speed.
     """
-    offset = start
-    for piece in raw[start:].split(b"\n"):
-        if not piece.isascii():
-            try:
-                text = piece.decode("utf-8")
-            except UnicodeDecodeError:
-                text = ""
-            if _chinese(text) >= 2:
-                return _line_of(raw, offset), offset
-        offset += len(piece) + 1
+    pos = start
+    while (m := _UTF8_CJK_PAIR.search(raw, pos)) is not None:
+        begin = raw.rfind(b"\n", 0, m.start()) + 1
+        end = raw.find(b"\n", m.end())
+        end = len(raw) if end < 0 else end
+        try:
+            if _chinese(raw[begin:end].decode("utf-8")) >= 2:
+                return _line_of(raw, begin), begin
+        except UnicodeDecodeError:
+            pass
+        pos = end + 1
     return None
 
 
@@ -196,24 +202,23 @@ def decode_text(raw: bytes, file: str) -> str:
         first = _line_of(raw, next(i for i, b in enumerate(raw[:line_start]) if b >= 0x80))
         raise InputError([Problem(tr("g.mixed", line=_line_of(raw, bad), first=first), file=file,
                                   expected=expected)])
-    try:
-        text = raw.decode("gb18030")
-    except UnicodeDecodeError as exc:
-        raise InputError([Problem(tr("g.undecodable", line=_line_of(raw, exc.start)), file=file,
-                                  expected=expected)]) from None
-    if len(raw) <= _MIXED_SCAN_BYTES:
-        found = _first_utf8_line(raw, raw.rfind(b"\n", 0, bad) + 1)
+    if len(raw) <= _MIXED_SCAN_BYTES:  # GBK from here on: a later UTF-8 line is another export pasted in
+        found = _first_utf8_line(raw, line_start)
         if found is not None:
             raise InputError([Problem(tr("g.mixed_gbk", line=found[0], first=_line_of(raw, bad)), file=file,
                                       expected=expected)])
-    return text
+    try:
+        return raw.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        raise InputError([Problem(tr("g.undecodable", line=_line_of(raw, exc.start)), file=file,
+                                  expected=expected)]) from None
 
 
 # --- workbooks -------------------------------------------------------------------------
 
 _DIMENSION = re.compile(rb'<dimension\s+ref="(?:[A-Z]+\d+:)?([A-Z]+)(\d+)"')
 _ROW = re.compile(rb'<row\b[^>]*?\sr="(\d+)"')
-_WIDE_REF = re.compile(rb'\sr="([A-Z]{2,3})\d+"')
+_WIDE_REF = re.compile(rb' r="([A-Z]{2,3})\d')  # a literal start keeps the scan fast
 _FORMULA_NO_VALUE = re.compile(
     rb'<c\b[^>]*?\sr="([A-Z]+\d+)"[^>]*>\s*<f\b[^>]*(?:/>|>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>')
 
@@ -283,8 +288,9 @@ class _SheetScan:
             m = _ROW.match(chunk, last)
             if m:
                 self.rows = max(self.rows, int(m.group(1)))
-        for m in _WIDE_REF.finditer(chunk):
-            self.cols = max(self.cols, _column_number(m.group(1)))
+        refs = _WIDE_REF.findall(chunk)
+        if refs:
+            self.cols = max(self.cols, _column_number(max(refs, key=lambda r: (len(r), r))))
         if b"<f" in chunk:
             for m in _FORMULA_NO_VALUE.finditer(chunk):
                 self.n_formulas += 1
