@@ -15,7 +15,7 @@ import pandas as pd
 from scipy import stats
 
 from recruitstats.errors import InputError, Problem
-from recruitstats.inference import FEW_CLUSTERS
+from recruitstats.inference import Covariance, choose_covariance, jackknife_covariance
 from recruitstats.results import LOG, Design, ResultBase
 from recruitstats.models.survival import EXIT_CAUSES, _need_durations, covariate_matrix
 
@@ -209,19 +209,34 @@ def _breslow_terms(time, status, X, params):
 
 
 def _jackknife(time, status, X, strata, groups, beta, ties):
-    """CRV3: (G-1)/G * sum over clusters of (b_without_g - b)(b_without_g - b)'."""
+    """CRV3: (G-1)/G * sum over clusters of (b_without_g - b)(b_without_g - b)', each refit started at b."""
     from statsmodels.duration.hazard_regression import PHReg
 
     G = int(groups.max() + 1)
-    dev = np.zeros((G, X.shape[1]))
+    draws = np.zeros((G, X.shape[1]))
     for g in range(G):
         keep = groups != g
         if status[keep].sum() == 0:
             raise InputError("the jackknife left out a cluster holding every event; use vcov='cluster'")
         m = PHReg(time[keep], X[keep], status=status[keep], strata=strata[keep], ties=ties)
-        dev[g] = np.asarray(m.fit(start_params=beta).params) - beta
-    cov = (G - 1) / G * dev.T @ dev
-    return (cov + cov.T) / 2
+        draws[g] = np.asarray(m.fit(start_params=beta).params)
+    return jackknife_covariance(draws, beta)
+
+
+def _cox_covariance(vcov, *, cluster, groups, time, status, Xv, beta, strata_values, ties, model_cov,
+                    small_sample) -> Covariance:
+    """The package's one covariance rule (:func:`recruitstats.inference.choose_covariance`) for a Cox fit."""
+    if groups is None:
+        return choose_covariance("iid", bread=model_cov, iid_note="inverse observed information")
+    if vcov not in ("auto", "cluster", "jackknife"):
+        raise InputError(f"vcov must be 'auto', 'cluster' or 'jackknife' (got {vcov!r})")
+    st = strata_values if strata_values is not None else np.zeros(len(time), int)
+    # score residuals consistent with the tie method (statsmodels' own robust covariance
+    # uses Breslow-type residuals even under Efron ties)
+    resid = _score_residuals(time, status, Xv, beta, st, ties=ties)
+    return choose_covariance(vcov, bread=model_cov, scores=resid, clusters=groups, cluster_name=cluster,
+                             small_sample=small_sample,
+                             jackknife=lambda: _jackknife(time, status, Xv, st, groups, beta, ties))
 
 
 def fit_cox(
@@ -291,42 +306,17 @@ def fit_cox(
     params = pd.Series(beta, index=names)
     model_cov = np.linalg.inv(-model.hessian(beta))
     model_se = pd.Series(np.sqrt(np.diag(model_cov)), index=names)
-    n_clusters = None
-    df_t = None
-    if groups is None:
-        cov = model_cov
-        inference = "model-based (inverse observed information), normal critical values"
-    else:
-        n_clusters = int(groups.max() + 1)
-        if vcov == "auto":
-            vcov = "jackknife" if n_clusters < FEW_CLUSTERS else "cluster"
-        st = strata_values if strata_values is not None else np.zeros(len(time), int)
-        if vcov == "jackknife":
-            cov = _jackknife(time, status, Xv, st, groups, beta, ties)
-            df_t = n_clusters - 1
-            inference = (f"cluster-robust by {cluster}; few clusters ({n_clusters} < {FEW_CLUSTERS}): CRV3 "
-                         f"leave-one-cluster-out jackknife, t({df_t}) critical values")
-        elif vcov == "cluster":
-            # sandwich with score residuals consistent with the tie method (statsmodels'
-            # own robust covariance uses Breslow-type residuals even under Efron ties)
-            resid = _score_residuals(time, status, Xv, beta, st, ties=ties)
-            sums = np.zeros((n_clusters, Xv.shape[1]))
-            np.add.at(sums, groups, resid)
-            factor = n_clusters / (n_clusters - 1) if small_sample and n_clusters > 1 else 1.0
-            cov = factor * model_cov @ (sums.T @ sums) @ model_cov
-            df_t = n_clusters - 1 if small_sample else None
-            inference = (f"cluster-robust (sandwich) by {cluster}, {n_clusters} clusters"
-                         + (f", small-sample factor G/(G-1), t({df_t}) critical values" if small_sample
-                            else ", no small-sample factor, normal critical values (as R coxph)"))
-        else:
-            raise InputError(f"vcov must be 'auto', 'cluster' or 'jackknife' (got {vcov!r})")
+    chosen = _cox_covariance(vcov, cluster=cluster, groups=groups, time=time, status=status, Xv=Xv, beta=beta,
+                             strata_values=strata_values, ties=ties, model_cov=model_cov,
+                             small_sample=small_sample)
+    cov, n_clusters, df_t, inference = chosen.cov, chosen.n_clusters, chosen.df_t, chosen.description
     cov = pd.DataFrame(cov, index=names, columns=names)
     return CoxResult(params=params, cov=cov, df_t=df_t,
                      n_obs=len(data), n_events=int(data[event].sum()), n_clusters=n_clusters, ties=ties,
                      inference=inference, model_se=model_se,
                      model_cov=pd.DataFrame(model_cov, index=names, columns=names), cause=cause,
                      loglik=float(res.llf), _phreg=res, _strata=strata_values, covariates=tuple(covariates),
-                     reference=reference, synthetic=_is_synthetic(data))
+                     reference=reference, synthetic=_is_synthetic(data), warnings=tuple(chosen.warnings))
 
 
 # --------------------------------------------------------------------------
