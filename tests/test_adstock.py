@@ -112,3 +112,15 @@ def test_bad_input():
         fit_adstock(panel, decays=[0.5, 1.2, 0.1])
     with pytest.raises(InputError):
         fit_adstock(panel.drop(columns="publicity_spend"))
+
+
+@pytest.mark.slow
+def test_profile_interval_coverage_over_replications():
+    """The decay's profile interval covers the simulator's carry-over in about 95% of 100 panels."""
+    hits = []
+    for seed in range(100):
+        panel = simulate(seed=1000 + seed, n_cities=4, districts_per_city=8, carryover=0.5,
+                         effects={"signup": {"publicity": 0.3}}, recruits=False).panel
+        lo, hi = fit_adstock(panel, decays=np.linspace(0, 0.9, 10)).decay_ci
+        hits.append(lo < 0.5 < hi)
+    assert 0.88 <= np.mean(hits) <= 0.99, np.mean(hits)
