@@ -68,8 +68,8 @@ def test_validate_names_near_misses_and_lists_unknown_columns_once(tmp_path, cap
                     "乙区,2021,1,900,40,无,2\n", encoding="utf-8")
     assert main(["validate", "--lang", "en", str(path)]) == 0
     err = capsys.readouterr().err
-    assert "'适龄青年总人口' is not a known column: did you mean 适龄青年数 (eligible_youth)?" in err
-    assert "'报名人数（男）' is not a known column: did you mean 应征报名人数 (applicants)?" in err
+    assert "column '适龄青年总人口': warning: not a known column: did you mean 适龄青年数 (eligible_youth)?" in err
+    assert "column '报名人数（男）': warning: not a known column: did you mean 应征报名人数 (applicants)?" in err
     unknown = [ln for ln in err.splitlines() if "not in the data contract" in ln]
     assert len(unknown) == 1 and unknown[0].endswith("kept as they are: 备注, 序号")
     assert main(["validate", "--lang", "zh", str(path)]) == 0

@@ -35,9 +35,11 @@ register_messages({
                                  "zh": "每项一列（已读取“{first}”）"},
     "c.unknown": {"en": "columns not in the data contract, kept as they are: {columns}",
                   "zh": "数据规范之外的列，原样保留：{columns}"},
-    "c.did_you_mean": {"en": "'{header}' is not a known column: did you mean {label}? (kept as an extra column)",
-                       "zh": "“{header}”不是规范列名：是否应为 {label}？（暂作附加列保留）"},
-    "c.did_you_mean.expected": {"en": "the header {alias} (or {name})", "zh": "列名“{alias}”（或 {name}）"},
+    "c.did_you_mean": {"en": "not a known column: did you mean {label}?",
+                       "zh": "不是规范列名：是否应为 {label}？"},
+    "c.did_you_mean.expected": {"en": "the header {alias} (or {name}) if it is that column; else it is kept as "
+                                      "an extra column",
+                                "zh": "如果就是这一列，列名写作“{alias}”（或 {name}）；否则作为附加列保留"},
     "c.not.number": {"en": "not a number", "zh": "不是数字"},
     "c.not.percent": {"en": "not a percentage", "zh": "不是百分数"},
     "c.not.code": {"en": "not an administrative code", "zh": "不是行政区划代码"},
@@ -154,7 +156,7 @@ def _unknown_columns(cols: list[_Col], file: str, header_row: int) -> list[Probl
             plain.append(c.label)
             continue
         alias = (PANEL.get(near) or RECRUITS[near]).label_zh
-        out.append(Problem(tr("c.did_you_mean", header=c.label, label=column_label(near)), file=file,
+        out.append(Problem(tr("c.did_you_mean", label=column_label(near)), file=file,
                            row=header_row, column=c.label, severity="warning",
                            expected=tr("c.did_you_mean.expected", alias=alias, name=near)))
     if plain:

@@ -310,21 +310,23 @@ def coverage_problems(columns: Iterable[str], *, file: str = "") -> list[Problem
     zh = current_language() == "zh"
     name = (lambda c: PANEL[c].label_zh) if zh else (lambda c: c)
     out: list[Problem] = []
+    reported: set[str] = set()
     for model, needs in MODEL_COLUMNS.items():
         missing = [c for c in needs if c not in have]
+        reported.update(missing)
         if missing:
             out.append(Problem(tr("cov.model", missing=_join(map(name, missing)), model=tr(f"model.{model}"),
                                   needs=_join(map(name, needs))), file=file, severity="warning",
                                expected=tr("cov.expected", label=column_label(missing[0]))))
+    if len(out) == len(MODEL_COLUMNS):  # no model at all: no lever to speak of
+        return out
     lost = {lever: [c for c in cols if c not in have] for lever, cols in LEVER_COLUMNS.items()}
-    by_column: dict[str, list[str]] = {}
-    for lever, missing in lost.items():
-        for c in missing:
-            by_column.setdefault(c, []).append(lever)
     able = [tr(f"lever.{lever}") for lever, missing in lost.items() if not missing]
-    for column, levers in by_column.items():
+    for lever, missing in lost.items():
+        if not missing or set(missing) <= reported:
+            continue
         key = "cov.lever" if able else "cov.lever_none"
-        out.append(Problem(tr(key, missing=name(column), levers=_join(tr(f"lever.{x}") for x in levers),
+        out.append(Problem(tr(key, missing=_join(map(name, missing)), levers=tr(f"lever.{lever}"),
                               others=_join(able)), file=file, severity="warning",
-                           expected=tr("cov.expected", label=column_label(column))))
+                           expected=tr("cov.expected", label=column_label(missing[0]))))
     return out
