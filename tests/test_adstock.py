@@ -29,7 +29,8 @@ def test_adstock_equals_the_simulators(carry_panel):
 
 
 def test_adstock_constant_spend_gaps_and_order():
-    panel = pd.DataFrame({"district": ["a"] * 5 + ["b"] * 3, "year": [2021] * 2 + [2022] * 2 + [2023] + [2021, 2021, 2022],
+    panel = pd.DataFrame({"district": ["a"] * 5 + ["b"] * 3,
+                          "year": [2021] * 2 + [2022] * 2 + [2023] + [2021, 2021, 2022],
                           "half": [1, 2, 1, 2, 1, 1, 2, 1], "publicity_spend": [100.0] * 5 + [0.0, 100.0, np.nan]})
     shuffled = panel.sample(frac=1, random_state=1)
     out = geometric_adstock(shuffled, 0.5).loc[panel.index]

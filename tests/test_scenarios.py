@@ -26,9 +26,9 @@ def models(panel):
     return fit_signup(panel), fit_discharge(panel)
 
 
-@pytest.mark.parametrize("text, expected", [("publicity=+30%", ("publicity", 1.3)), ("outreach=x2", ("outreach", 2.0)),
-                                            ("allowance=+20%", ("stipend", 1.2)), ("door_visits=×1.5", ("outreach", 1.5)),
-                                            ("stipend=-10％", ("stipend", 0.9))])
+@pytest.mark.parametrize("text, expected", [
+    ("publicity=+30%", ("publicity", 1.3)), ("outreach=x2", ("outreach", 2.0)), ("allowance=+20%", ("stipend", 1.2)),
+    ("door_visits=×1.5", ("outreach", 1.5)), ("stipend=-10％", ("stipend", 0.9))])
 def test_parse_change(text, expected):
     lever, factor = parse_change(text)
     assert lever == expected[0] and factor == pytest.approx(expected[1])
@@ -82,7 +82,8 @@ def test_city_and_district(models, panel):
     signup, discharge = models
     city = panel["city"].iloc[0]
     r = next_cycle(signup, {"stipend": 1.2}, discharge=discharge, city=city, seed=4, reps=500)
-    assert r.where == f"city {city}" and set(r.by_district["district"]) <= set(panel.loc[panel["city"] == city, "district"])
+    assert r.where == f"city {city}"
+    assert set(r.by_district["district"]) <= set(panel.loc[panel["city"] == city, "district"])
     code = panel["district_code"].iloc[0]
     r = next_cycle(signup, {"stipend": 1.2}, district=code, seed=4, reps=500)
     assert r.by_district["district_code"].unique().tolist() == [code]

@@ -1,10 +1,41 @@
 """Planning: power of a planned evaluation, publicity carry-over and saturation,
-scenarios for next cycle and budget allocation, all built on fitted results."""
+scenarios for next cycle and budget allocation, all built on fitted results.
 
-from recruitstats.planning.budget import AllocationResult, allocate
-from recruitstats.planning.adstock import AdstockResult, fit_adstock, geometric_adstock, hill
-from recruitstats.planning.power import PowerResult, power, power_panel
-from recruitstats.planning.scenarios import ScenarioResult, next_cycle, parse_change
+Names are imported on first use (PEP 562), like the package's own ``__init__``, so
+``recruitstats power`` loads neither the optimiser nor the policy code.
+"""
 
-__all__ = ["AllocationResult", "allocate", "AdstockResult", "fit_adstock", "geometric_adstock", "hill", "PowerResult", "power", "power_panel",
-           "ScenarioResult", "next_cycle", "parse_change"]
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS: dict[str, str] = {
+    "AllocationResult": "recruitstats.planning.budget",
+    "allocate": "recruitstats.planning.budget",
+    "AdstockResult": "recruitstats.planning.adstock",
+    "fit_adstock": "recruitstats.planning.adstock",
+    "geometric_adstock": "recruitstats.planning.adstock",
+    "hill": "recruitstats.planning.adstock",
+    "PowerResult": "recruitstats.planning.power",
+    "power": "recruitstats.planning.power",
+    "power_panel": "recruitstats.planning.power",
+    "ScenarioResult": "recruitstats.planning.scenarios",
+    "next_cycle": "recruitstats.planning.scenarios",
+    "parse_change": "recruitstats.planning.scenarios",
+}
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'recruitstats.planning' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

@@ -183,7 +183,8 @@ class AllocationResult:
             lines = [f"Budget allocation ({self.budget:,.0f} extra yuan per cycle, {self.where}):"]
             for lv, r in t.iterrows():
                 lines.append(f"  {LEVERS[lv].label('en')}: {r['spend']:,.0f} yuan ({r['share']:.0%}; best share "
-                             f"across parameter draws {r['share_p05']:.0%} to {r['share_p95']:.0%}), marginal cost "
+                             f"across parameter draws {r['share_p05']:.0%} to {r['share_p95']:.0%}), "
+                             "marginal cost "
                              f"{r['marginal_cost']:,.0f} yuan per applicant")
             lines.append(f"  expected gain {self.gain['point']:,.1f} ({self.level:.0%} interval "
                          f"{self.gain['ci_low']:,.1f} to {self.gain['ci_high']:,.1f}); expected loss of the point "
@@ -286,7 +287,8 @@ def allocate(
     levers = list(levers or [lv for lv in ("publicity", "stipend", "outreach") if lv in signup.params.index])
     missing = [lv for lv in levers if lv not in signup.params.index]
     if missing or not levers:
-        raise InputError(f"lever(s) {', '.join(missing) or '(none)'} have no estimated effect in the sign-up model")
+        raise InputError(f"lever(s) {', '.join(missing) or '(none)'} have no estimated effect "
+                         "in the sign-up model")
     rows, where, cycle = _select(signup, district, city)
     costs = _costs(levers, rows, unit_costs, years)
     responses = [_Response.of(signup, rows, levers, 1.0, coefficient_draws(signup, draws, seed, cov=cov))]

@@ -349,5 +349,6 @@ def _summarise(est, se, est0, se0, *, districts, cycles, alpha, **design) -> Pow
     return PowerResult(
         power=pw, size=size, mde=mde, alpha=float(alpha), districts=districts, cycles=cycles,
         power_mc_se=math.sqrt(pw * (1 - pw) / n_ok), size_mc_se=math.sqrt(size * (1 - size) / n_ok0),
-        mean_estimate=float(np.mean(est[ok])), sd_estimate=float(np.std(est[ok], ddof=1)) if n_ok > 1 else math.nan,
+        mean_estimate=float(np.mean(est[ok])),
+        sd_estimate=float(np.std(est[ok], ddof=1)) if n_ok > 1 else math.nan,
         mean_se=float(np.mean(se[ok])), failed=failed, estimates=est, ses=se, **design)

@@ -176,7 +176,8 @@ class ScenarioResult:
                              f"下一批次 {pct} 预测区间 {r['pi_low']:,.0f} 至 {r['pi_high']:,.0f}")
             else:
                 lines.append(f"  {en}: expected {r['predicted']:,.0f} (now {r['baseline']:,.0f}), change "
-                             f"{r['change']:+,.1f} ({pct} CI {r['change_ci_low']:+,.1f} to {r['change_ci_high']:+,.1f}); "
+                             f"{r['change']:+,.1f} ({pct} CI {r['change_ci_low']:+,.1f} to "
+                             f"{r['change_ci_high']:+,.1f}); "
                              f"{pct} prediction interval for next cycle {r['pi_low']:,.0f} to {r['pi_high']:,.0f}")
         if self.synthetic:
             lines.append("  模拟数据（SYNTHETIC）" if lang == "zh" else "  (synthetic data)")
