@@ -211,3 +211,35 @@ def test_cli_refuses_bad_language(tmp_path, capsys):
     assert "--lang" in capsys.readouterr().err
     assert not any(tmp_path.iterdir())
     assert isinstance(pd.DataFrame(), pd.DataFrame)
+
+
+def test_an_office_file_in_gbk_with_chinese_headers_is_never_called_synthetic(panel, tmp_path):
+    """The sample written as an office would send it: Chinese headers, GBK, no data_source, real-looking names."""
+    from recruitstats.schema import PANEL_COLUMNS
+
+    zh = {c.name: c.label_zh for c in PANEL_COLUMNS}
+    office = panel.drop(columns=["data_source"]).copy()
+    office["province"], office["city"] = "某省", "某市"
+    office["district"] = "第" + office["district_code"].astype(str) + "区"
+    path = tmp_path / "office_2025.csv"
+    office.rename(columns=zh).to_csv(path, index=False, encoding="gbk")
+    out = tmp_path / "out"
+    paths = build_brief(path, out, formats=("html",), xlsx=False)
+    assert [p.name for p in paths] == ["brief.zh.html", "brief.en.html"]
+    for p in paths:
+        html = p.read_text(encoding="utf-8")
+        assert not re.search(r"synthetic|simulat|模拟", html, re.IGNORECASE), p.name
+        assert "第110101区" in html  # districts by name, as the office wrote them
+        value, shown = _numbers(html)["signup.publicity.coef"]
+        assert shown == f"{value:.2f}"
+
+
+def test_parts_the_data_cannot_give_are_left_out_and_said(panel):
+    thin = panel.drop(columns=["returned", "enlisted_college"])
+    inputs = collect(thin)
+    assert inputs.discharge is None and inputs.scorecard is None and inputs.league is None
+    assert [p for p, _ in inputs.skipped] == ["scorecard", "league"]
+    brief = compose(inputs, "en", figures=False)
+    words = brief.plain_text()
+    assert "The brief has no scorecard" in words and "enlisted_college" in words
+    assert "signup.publicity.coef" in brief.numbers()

@@ -21,7 +21,7 @@ import hashlib
 import inspect
 import math
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, Sequence, Union
@@ -236,6 +236,7 @@ class BriefInputs:
     coverage : districts, cycles, first and last cycle.
     provenance : files (name, sha256), version, date, config.
     synthetic, threshold, pct : the data's label, the suppression threshold, the "+x%".
+    skipped : (part, reason) for each part the data could not give.
     """
 
     signup: Any
@@ -252,6 +253,7 @@ class BriefInputs:
     synthetic: bool
     threshold: int = 5
     pct: float = 10.0
+    skipped: tuple[tuple[str, str], ...] = ()
 
 
 def sha256(path: str | Path) -> str:
@@ -356,17 +358,28 @@ def _config(config):
 
 
 def _league(panel: pd.DataFrame, config) -> Any:
-    try:
-        from recruitstats.report.league import league_table
-    except ImportError:
-        return None
+    from recruitstats.report.league import league_table
+
     if not {"returned", "enlisted"} <= set(panel.columns):
-        return None
+        raise InputError("the data have no returned and enlisted columns")
     return league_table(panel, "return", threshold=int(getattr(config, "threshold", 5)), seed=20261201)
+
+
+def _try(what: str, func) -> tuple[Any, tuple[str, str] | None]:
+    """``func()``, or None and (what, why) when the data cannot give it (the brief says so)."""
+    try:
+        return func(), None
+    except InputError as exc:
+        return None, (what, "; ".join(p.message for p in exc.problems) or str(exc))
 
 
 def collect(panel: pd.DataFrame, *, config=None, files: Sequence[str | Path] = ()) -> BriefInputs:
     """Fit the models and compute everything the brief quotes, once.
+
+    A part the data cannot give (a scorecard column missing, no returns for a league
+    table, too few districts) is left out and listed in ``skipped``, which the brief
+    reports under "what the data cannot tell". A sign-up model that cannot be fitted
+    is an :class:`InputError`: without it there is no brief.
 
     Parameters
     ----------
@@ -378,9 +391,12 @@ def collect(panel: pd.DataFrame, *, config=None, files: Sequence[str | Path] = (
 
     config = _config(config)
     signup, discharge = _fit_models(panel, config)
-    card = scorecard(panel, getattr(config, "scorecard", "default"), threshold=int(config.threshold))
-    return inputs_from_results(signup, discharge, panel=panel, config=config, scorecard=card,
-                               league=_league(panel, config), files=files)
+    card, why_card = _try("scorecard", lambda: scorecard(panel, getattr(config, "scorecard", "default"),
+                                                         threshold=int(config.threshold)))
+    league, why_league = _try("league", lambda: _league(panel, config))
+    inputs = inputs_from_results(signup, discharge, panel=panel, config=config, scorecard=card, league=league,
+                                 files=files)
+    return replace(inputs, skipped=tuple(w for w in (why_card, why_league) if w))
 
 
 # --- composing one language ----------------------------------------------------------

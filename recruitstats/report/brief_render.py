@@ -281,13 +281,22 @@ def write(brief: Brief, path: str | Path) -> Path:
 def write_tables_xlsx(inputs, path: str | Path, *, lang: str = "zh") -> Path:
     """The brief's tables in one workbook for Excel/WPS, through the export helper's ``write_xlsx``.
 
-    Sheets: the scorecard and its funnel (every district and cycle) and the league
-    table, all already through disclosure control (hidden cells marked ``*``).
+    Sheets: the sign-up levers' numbers (unrounded; no count of people), the
+    scorecard and its funnel (every district and cycle) and the league table, all
+    already through disclosure control (hidden cells marked ``*``).
     """
     from recruitstats.report.export import write_xlsx
     from recruitstats.report.style import text
 
-    tables = {}
+    from recruitstats.report.brief_sections import lever_frame
+
+    level = f"{float(getattr(inputs.signup, 'level', 0.95)) * 100:g}"
+    names = {"label": "col.lever", "coef": "col.coef", "ci_low": "col.coef_low", "ci_high": "col.coef_high",
+             "additional": "col.add_applicants", "additional_low": "col.add_low", "additional_high": "col.add_high",
+             "cost": "col.cost_applicant", "cost_low": "col.cost_low", "cost_high": "col.cost_high"}
+    levers = lever_frame(inputs, lang).drop(columns="lever")
+    levers = levers.rename(columns={k: text(v, lang, level=level) for k, v in names.items()})
+    tables = {text("sheet.levers", lang): levers}
     if inputs.scorecard is not None:
         tables[text("sheet.scorecard", lang)] = inputs.scorecard.table(lang)
         tables[text("sheet.funnel", lang)] = inputs.scorecard.funnel_table(lang)

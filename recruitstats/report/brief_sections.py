@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from recruitstats.report.brief import (
@@ -15,7 +16,7 @@ from recruitstats.report.brief import (
 from recruitstats.report.figures import _registry_key, term_label
 from recruitstats.report.style import text
 
-__all__ = ["headline", "scorecard_section", "figures_section", "cannot_tell", "methods", "provenance"]
+__all__ = ["lever_frame", "headline", "scorecard_section", "figures_section", "cannot_tell", "methods", "provenance"]
 
 def _row(table: pd.DataFrame | None, lever: str) -> pd.Series | None:
     if table is None or lever not in table.index:
@@ -138,13 +139,56 @@ def _league_paras(inputs: BriefInputs, lang: str) -> list[Para]:
     return out
 
 
+def lever_frame(inputs: BriefInputs, lang: str) -> pd.DataFrame:
+    """The sign-up levers' numbers, unrounded: coefficient, +x% in applicants, cost per applicant (with intervals)."""
+    res = inputs.signup
+    effects = res.to_dict()["effects"]
+    rows = []
+    for lever in res.levers:
+        e = effects.get(lever, {})
+        add = _row(inputs.signup_effects, lever)
+        cost = _row(inputs.signup_costs, lever)
+        rows.append({"lever": lever, "label": term_label(lever, lang, result=res),
+                     "coef": e.get("coef", np.nan), "ci_low": e.get("ci_low", np.nan), "ci_high": e.get("ci_high", np.nan),
+                     "additional": np.nan if add is None else _est(add, "additional"),
+                     "additional_low": np.nan if add is None else float(add["ci_low"]),
+                     "additional_high": np.nan if add is None else float(add["ci_high"]),
+                     "cost": np.nan if cost is None else _est(cost, "cost_per_applicant"),
+                     "cost_low": np.nan if cost is None else float(cost["ci_low"]),
+                     "cost_high": np.nan if cost is None else float(cost["ci_high"])})
+    return pd.DataFrame(rows)
+
+
+def _lever_table(inputs: BriefInputs, lang: str) -> Table:
+    frame = lever_frame(inputs, lang)
+    level = _level(inputs.signup)
+    header = tuple(text(k, lang, level=level) for k in
+                   ("col.lever", "col.coef", "col.interval", "col.add_applicants", "col.interval",
+                    "col.cost_applicant", "col.interval"))
+    rows = []
+    for _, r in frame.iterrows():
+        k = f"signup.{r['lever']}"
+
+        def cell(field: str, kind: str):
+            return num(f"{k}.{field}", r[field], kind, lang) if finite(r[field]) else text("na", lang)
+
+        def interval(lo: str, hi: str, kind: str):
+            return Para((cell(lo, kind), " – ", cell(hi, kind)))
+
+        flow = "flow" if finite(r["additional"]) and abs(r["additional"]) >= 10 else "flow2"
+        rows.append((r["label"], cell("coef", "coef"), interval("ci_low", "ci_high", "coef"),
+                     cell("additional", flow), interval("additional_low", "additional_high", flow),
+                     cell("cost", "yuan"), interval("cost_low", "cost_high", "yuan")))
+    return Table(text("tab.levers", lang, pct=f"{inputs.pct:g}"), header, tuple(rows))
+
+
 def headline(inputs: BriefInputs, lang: str) -> Section:
     """Sign-up levers (elasticity, +x%, cost) and early discharge (rates, outliers, levers, cost)."""
     blocks: list = []
     if inputs.synthetic:
         blocks.append(Para((text("brief.synthetic_warning", lang),)))
     signup = [joined(_signup_lever(inputs, lever, lang), lang) for lever in inputs.signup.levers]
-    blocks += [Subheading(text("sec.signup", lang)), Bullets(tuple(signup))]
+    blocks += [Subheading(text("sec.signup", lang)), Bullets(tuple(signup)), _lever_table(inputs, lang)]
     if inputs.discharge is not None:
         items = _league_paras(inputs, lang)
         items += [joined(_discharge_lever(inputs, lv, lang), lang) for lv in _discharge_levers(inputs.discharge)]
@@ -292,6 +336,8 @@ def cannot_tell(inputs: BriefInputs, lang: str) -> Section:
                                   lever=term_label(lever, lang, result=res), reason=reason))
     if inputs.league is not None:
         items += [Para((line,)) for line in inputs.league.statements(lang)]
+    for part, reason in inputs.skipped:
+        items.append(sentence("c.skipped", lang, part=text(f"part.{part}", lang), reason=reason))
     items.append(sentence("c.causal", lang))
     return Section(text("sec.cannot_tell", lang), (Bullets(tuple(items)),))
 
