@@ -271,3 +271,11 @@ def test_league_totals_and_scorecard_cycles_together_reveal_no_small_count(panel
                     continue
                 rest = total - cycles[col].sum()
                 assert not 0 < rest < 5, (measure, key, col, rest)
+
+
+def test_a_missing_cycle_breaks_a_run_of_zero_returns(panel):
+    gap = panel.drop(index=panel.index[(panel["district"] == "模拟区2-2") & (panel["year"] == 2020)])
+    full = league_table(panel).unsuppressed().set_index("district").loc["模拟区2-2"]
+    cut = league_table(gap).unsuppressed().set_index("district").loc["模拟区2-2"]
+    assert full["longest_zero_run"] == 16 and cut["cycles"] == 14 and cut["longest_zero_run"] == 10
+    assert cut["p_zero_run"] > full["p_zero_run"]

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal, Sequence
 
 import numpy as np
@@ -210,9 +211,11 @@ def rank_intervals(y: np.ndarray, n: np.ndarray, prior: BetaPrior, *, better: st
     """
     y, n = np.asarray(y, float), np.asarray(n, float)
     rng = np.random.default_rng(seed)
-    sims = rng.beta(prior.a + y, prior.b + n - y, size=(draws, len(y)))
     sign = 1.0 if better == "lower" else -1.0
-    ranks = stats.rankdata(sign * sims, axis=1, method="average")
+    ranks = np.empty((draws, len(y)), dtype=np.int32)
+    for start in range(0, draws, 500):  # in blocks, to bound memory with thousands of districts
+        block = rng.beta(prior.a + y, prior.b + n - y, size=(min(500, draws - start), len(y)))
+        ranks[start:start + len(block)] = (sign * block).argsort(axis=1).argsort(axis=1) + 1  # ties have prob. 0
     tail = (1 - level) / 2
     point = stats.rankdata(sign * prior.shrink(y, n), method="min")
     return pd.DataFrame({"rank": point.astype(int), "rank_mean": ranks.mean(axis=0),
@@ -286,26 +289,24 @@ def _select(panel: pd.DataFrame, measure: str, period) -> tuple[pd.DataFrame, st
     return data, num, den
 
 
-def _small_remainder(cells: pd.Series, threshold: int) -> bool:
-    """A district total shown beside its cycles (scorecard, funnel) reveals the sum of the cycles hidden there."""
-    hidden = cells[(cells > 0) & (cells < threshold)].sum()
-    return bool(0 < hidden < threshold)
+def _small_remainder(cells: pd.DataFrame, threshold: int) -> np.ndarray:
+    """Per district: would its total, shown beside its cycles (scorecard, funnel), reveal the cycles hidden there?"""
+    hidden = cells.where((cells > 0) & (cells < threshold), 0).sum(axis=1).to_numpy()
+    return (hidden > 0) & (hidden < threshold)
 
 
 def _by_district(data: pd.DataFrame, num: str, den: str, threshold: int) -> pd.DataFrame:
     key = district_key(data)
-    data = data.sort_values("_order")
-    grouped = data.groupby(data[key].astype(str), sort=True)
-    cycles = data["_order"].drop_duplicates().sort_values().to_numpy()
-    rows = []
-    for k, g in grouped:
-        sizes = g.set_index("_order")[den].reindex(cycles)
-        events = g.set_index("_order")[num].reindex(cycles)
-        rows.append({"district": str(g["district"].iloc[-1]), "district_key": k, "events": g[num].sum(),
-                     "size": g[den].sum(), "cycles": len(g), "_sizes": sizes.to_numpy(),
-                     "_events": events.to_numpy(), "_hide_events": _small_remainder(g[num], threshold),
-                     "_hide_size": _small_remainder(g[den], threshold)})
-    return pd.DataFrame(rows)
+    data = data.assign(_key=data[key].astype(str)).sort_values("_order")
+    events = data.pivot_table(index="_key", columns="_order", values=num, aggfunc="sum", dropna=False)
+    sizes = data.pivot_table(index="_key", columns="_order", values=den, aggfunc="sum", dropna=False)
+    names = data.groupby("_key")["district"].last()
+    return pd.DataFrame({
+        "district": names.reindex(events.index).astype(str).to_numpy(), "district_key": events.index.to_numpy(),
+        "events": events.sum(axis=1).to_numpy(), "size": sizes.sum(axis=1).to_numpy(),
+        "cycles": data.groupby("_key").size().reindex(events.index).to_numpy(),
+        "_sizes": list(sizes.to_numpy()), "_events": list(events.to_numpy()),
+        "_hide_events": _small_remainder(events, threshold), "_hide_size": _small_remainder(sizes, threshold)})
 
 
 def _flag(rate: np.ndarray, limits: pd.DataFrame) -> list[str]:
@@ -430,7 +431,7 @@ class LeagueTable:
         """Every district with its counts, unprotected: NOT for publication."""
         return self.data.drop(columns=[c for c in self.data if c.startswith("_")])
 
-    @property
+    @cached_property
     def _protected(self):
         counts = [self.numerator, self.denominator]
         forced = pd.DataFrame({c: self.data[f"_hide_{c}"] for c in counts})
