@@ -437,6 +437,7 @@ def build_brief(
     inputs: BriefInputs | None = None,
     formats: Sequence[str] = ("html", "pdf", "docx"),
     xlsx: bool = True,
+    figures: bool = True,
 ) -> list[Path]:
     """Write ``brief.<lang>.{html,pdf,docx}`` (and ``tables.xlsx``) for a data folder or panel file.
 
@@ -449,6 +450,7 @@ def build_brief(
     panel, inputs : already loaded panel / computed inputs (``run`` passes them to avoid refitting).
     formats : which of ``html``, ``pdf``, ``docx`` to write.
     xlsx : also write the tables to ``tables.xlsx``.
+    figures : draw the figures (False only for quick checks of the text).
 
     Returns
     -------
@@ -470,7 +472,7 @@ def build_brief(
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for lang in langs:
-        brief = compose(inputs, lang)
+        brief = compose(inputs, lang, figures=figures)
         for f in formats:
             written.append(br.write(brief, out / f"brief.{lang}.{f}"))
     if xlsx:
