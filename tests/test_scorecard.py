@@ -153,8 +153,12 @@ def test_a_province_scheme_with_its_own_column_and_chinese_names(tmp_path, panel
     scheme = load_scheme(path)
     assert scheme["registration_rate"].denominator == "eligible_youth"
     assert scheme["college_share"].numerator == "enlisted_college"
+    partial = scorecard(panel, path)  # what the data cannot score is said, the rest is scored
+    assert partial.missing == {"registration_rate": ("registered_men",)}
+    assert partial.rows["registration_rate"].isna().all() and partial.rows["college_share"].notna().any()
+    assert "registered_men" in partial.notes("en")[0] and "无法计算" in partial.notes("zh")[0]
     with pytest.raises(InputError, match="registered_men"):
-        scorecard(panel, path)
+        scorecard(panel.drop(columns=["enlisted_college"]), path)
     data = panel.assign(registered_men=np.floor(panel["eligible_youth"] * 0.97))
     card = scorecard(data, path)
     assert card.scheme.keys == ["registration_rate", "college_share"]

@@ -72,6 +72,8 @@ def run(args: argparse.Namespace) -> int:
     scheme = load_scheme(scheme)  # a bad scheme is reported before the data are read
     panel = _load(args.data)
     card = scorecard(panel, scheme, threshold=threshold)
+    for note in card.notes(lang):  # an indicator the data cannot score; the rest still is
+        print(f"{args.data}: warning: {note}", file=sys.stderr)
     if args.xlsx is not None:
         if args.xlsx.suffix.lower() != ".xlsx":
             raise InputError("--xlsx takes a file name ending in .xlsx", file=str(args.xlsx))

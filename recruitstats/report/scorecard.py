@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Literal
@@ -217,6 +217,7 @@ class Scorecard:
     funnel : the same rows with the funnel counts (NaN where hidden).
     funnel_mask : True where a funnel count was hidden.
     synthetic : the data are synthetic (say so wherever this is shown).
+    missing : indicator key -> the columns it needs that the data lack (its values are null).
     """
 
     scheme: Scheme
@@ -225,6 +226,16 @@ class Scorecard:
     funnel: pd.DataFrame
     funnel_mask: pd.DataFrame
     synthetic: bool = False
+    missing: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def notes(self, lang: str = "zh") -> list[str]:
+        """One sentence per indicator the data cannot score, in Chinese or English."""
+        out = []
+        for key, cols in self.missing.items():
+            label = self.scheme[key].label(lang)
+            out.append(f"{label}：数据中没有{'、'.join(cols)}列，无法计算。" if lang == "zh" else
+                       f"{label}: not computed, the data have no column {', '.join(cols)}.")
+        return out
 
     def to_dict(self) -> dict:
         """The JSON of ``recruitstats scorecard --json`` (SCHEMA.md, command-line contract)."""
@@ -293,20 +304,18 @@ def _target_label(ind: Indicator, lang: str) -> str:
     return f"{ind.en} met ({'≥' if ind.direction == '>=' else '≤'}{target})"
 
 
-def _check_columns(panel: pd.DataFrame, scheme: Scheme) -> None:
-    problems = []
-    for ind in scheme.indicators:
-        for part in ("numerator", "denominator"):
-            col = getattr(ind, part)
-            if col not in panel:
-                problems.append(Problem(f"indicator '{ind.key}' of scheme '{scheme.name}' needs column "
-                                        f"'{col}' ({part}), which is not in the data", file=scheme.source,
-                                        column=col))
+def _missing_columns(panel: pd.DataFrame, scheme: Scheme) -> dict[str, tuple[str, ...]]:
+    """Indicator key -> the columns it needs that the data lack; an InputError when nothing can be scored."""
     missing_ids = [c for c in ("district", "year", "half") if c not in panel]
     if missing_ids:
-        problems.append(Problem(f"the data have no {', '.join(missing_ids)} column", column=missing_ids[0]))
-    if problems:
-        raise InputError(problems)
+        raise InputError([Problem(f"the data have no {', '.join(missing_ids)} column", column=missing_ids[0])])
+    missing = {i.key: tuple(c for c in (i.numerator, i.denominator) if c not in panel) for i in scheme.indicators}
+    missing = {k: v for k, v in missing.items() if v}
+    if len(missing) == len(scheme.indicators):
+        raise InputError([Problem(f"indicator '{k}' of scheme '{scheme.name}' needs column(s) {', '.join(v)}, "
+                                  "which the data do not have", file=scheme.source, column=v[0])
+                          for k, v in missing.items()])
+    return missing
 
 
 def _controls(scheme: Scheme, panel: pd.DataFrame) -> tuple[list[str], list[tuple[str, ...]], dict]:
@@ -336,20 +345,27 @@ def scorecard(panel: pd.DataFrame, scheme: str | Path | Scheme | None = None, *,
     -------
     :class:`Scorecard`; indicator values are unrounded ratios, NaN when
     suppressed (listed in ``suppressed``) or not computable (missing or zero
-    denominator); ``met`` is None in both cases and for indicators without a target.
+    denominator, or a column the data lack: see ``missing`` and ``notes()``);
+    ``met`` is None in these cases and for indicators without a target.
+
+    Raises
+    ------
+    InputError
+        When the data have no district, year or half, or no indicator can be computed.
     """
     scheme = load_scheme(scheme)
     threshold = check_threshold(threshold)
-    _check_columns(panel, scheme)
-    counts, chains, priority = _controls(scheme, panel)
+    missing = _missing_columns(panel, scheme)
     data = panel.sort_values(["year", "half", "district"], kind="stable").reset_index(drop=True)
-    ratios = {i.key: (i.numerator, i.denominator) for i in scheme.indicators}
-    work = data[list(dict.fromkeys(counts + [c for i in scheme.indicators
-                                              for c in (i.numerator, i.denominator)]))].copy()
+    data.attrs = {}  # the reader's attrs are large and pandas copies them on every step
+    counts, chains, priority = _controls(scheme, data)
+    ratios = {i.key: (i.numerator, i.denominator) for i in scheme.indicators if i.key not in missing}
+    work = data[list(dict.fromkeys(counts + [c for pair in ratios.values() for c in pair]))].copy()
     work = work.apply(pd.to_numeric, errors="coerce").astype(float)
-    work.attrs = {}  # the reader's attrs are large and pandas copies them on every step
     for key, (num, den) in ratios.items():
         work[key] = work[num] / work[den].where(work[den] > 0)
+    for key in missing:  # not computable from these data: null, never suppressed
+        work[key] = np.nan
     guarded = protect(work, counts=counts, ratios=ratios, threshold=threshold, chains=chains, priority=priority)
     rows = data[["district", "year", "half"]].copy()
     rows.insert(1, "district_key", data[district_key(data)].astype(str))
@@ -361,4 +377,4 @@ def scorecard(panel: pd.DataFrame, scheme: str | Path | Scheme | None = None, *,
     stages = [s for s in FUNNEL_STAGES if s in data]
     funnel = pd.concat([rows[["district", "district_key", "year", "half"]], guarded.values[stages]], axis=1)
     return Scorecard(scheme, threshold, rows, funnel, guarded.mask[stages],
-                     bool(panel.attrs.get("synthetic", False)))
+                     bool(panel.attrs.get("synthetic", False)), missing)
