@@ -28,7 +28,8 @@ _CSS = """
 @page { size: A4; margin: 18mm 16mm; }
 body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif;
        max-width: 178mm; margin: 0 auto; color: #1a1a1a; line-height: 1.55; font-size: 10.5pt; }
-h1 { font-size: 18pt; margin-bottom: 2pt; } h3 { font-size: 11pt; margin: 10pt 0 2pt; } h2 { font-size: 13pt; border-bottom: 1px solid #0072B2;
+h1 { font-size: 18pt; margin-bottom: 2pt; } h3 { font-size: 11pt; margin: 10pt 0 2pt; }
+h2 { font-size: 13pt; border-bottom: 1px solid #0072B2;
      color: #0072B2; margin-top: 18pt; }
 .subtitle { color: #555; } .warn { color: #D55E00; font-weight: bold; }
 table { border-collapse: collapse; margin: 6pt 0; font-size: 9pt; }

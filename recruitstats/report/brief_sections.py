@@ -149,7 +149,8 @@ def lever_frame(inputs: BriefInputs, lang: str) -> pd.DataFrame:
         add = _row(inputs.signup_effects, lever)
         cost = _row(inputs.signup_costs, lever)
         rows.append({"lever": lever, "label": term_label(lever, lang, result=res),
-                     "coef": e.get("coef", np.nan), "ci_low": e.get("ci_low", np.nan), "ci_high": e.get("ci_high", np.nan),
+                     "coef": e.get("coef", np.nan), "ci_low": e.get("ci_low", np.nan),
+                     "ci_high": e.get("ci_high", np.nan),
                      "additional": np.nan if add is None else _est(add, "additional"),
                      "additional_low": np.nan if add is None else float(add["ci_low"]),
                      "additional_high": np.nan if add is None else float(add["ci_high"]),
@@ -303,10 +304,13 @@ def _league_table(lg, inputs: BriefInputs, lang: str) -> Table:
     rows = []
     for _, r in lg.table.iterrows():
         key = f"league.{r['district_key']}"
-        ci = Para((cell(f"{key}.rank_low", r["rank_low"], "int"), "–", cell(f"{key}.rank_high", r["rank_high"], "int"))) \
-            if finite(r["rank_low"]) else SUPPRESSED_MARK
+        ci = SUPPRESSED_MARK
+        if finite(r["rank_low"]):
+            ci = Para((cell(f"{key}.rank_low", r["rank_low"], "int"), "–",
+                       cell(f"{key}.rank_high", r["rank_high"], "int")))
         rows.append((str(r["district"]), cell(f"{key}.rate", r["rate"], "pct2"),
-                     cell(f"{key}.shrunken_rate", r["shrunken_rate"], "pct2"), cell(f"{key}.rank", r["rank"], "int"), ci))
+                     cell(f"{key}.shrunken_rate", r["shrunken_rate"], "pct2"),
+                     cell(f"{key}.rank", r["rank"], "int"), ci))
     return Table(text("tab.league", lang, period=lg.period), header, tuple(rows),
                  note=suppression_note(inputs.threshold, lang))
 

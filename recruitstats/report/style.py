@@ -216,7 +216,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "f.plus_applicants": _t("增加 {pct}%，每批次预计多 {add} 名报名者（{level}% 区间 {low} 至 {high}）。",
                              "+{pct}% buys {add} more applicants per cycle ({level}% interval {low} to {high})."),
     "f.cost_applicant": _t("每增加一名报名者约需 {cost} 元（{level}% 区间 {low} 至 {high} 元）。",
-                            "Each additional applicant costs about {cost} yuan ({level}% interval {low} to {high} yuan)."),
+                            "Each additional applicant costs about {cost} yuan "
+                            "({level}% interval {low} to {high} yuan)."),
     "f.cost_unknown": _t("成本无法计算。",
                           "Its cost is not computed ({reason})."),
     "f.return_rate": _t("{period}，全部区县合计退兵率为 {rate}。",
