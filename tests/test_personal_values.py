@@ -165,3 +165,27 @@ def test_messages_in_chinese_and_english(corpus_files, key_file):
     assert "个人信息" in zh and "3 个单元格含身份证号" in zh
     assert "personal data" in en and "national ID numbers in 3 cells" in en
     assert not _leaks(corpus, (zh + en).encode())
+
+
+def test_numbers_in_names_headers_ids_and_note_rows_stay_out_of_the_store(tmp_path, key_file):
+    rng = np.random.default_rng(11)
+    corpus = pc.Corpus(seed=11)
+    m1, m2, m3 = (corpus.keep(pc.mobile(rng)) for _ in range(3))
+    folder = tmp_path / "office"
+    folder.mkdir()
+    panel = folder / f"报表_{m1}.csv"  # a phone in the file name
+    panel.write_text(f"填表人电话 {m2}\n区县,年度,征集批次,{m3}\n甲区,2021,1,5\n", encoding="utf-8")
+    recruits = folder / "r.csv"
+    rid = corpus.keep(f"王{pc.mobile(rng)}")  # a phone inside an otherwise ordinary id
+    recruits.write_text(f"新兵编号,区县,年度,征集批次,入伍日期\n{rid},甲区,2021,1,2021-03-01\n"
+                        "R2,甲区,2021,1,2021-03-01\n", encoding="utf-8")
+    result = read_table(panel)
+    assert [p.column for p in result.errors] == ["column D"]  # named by its letter, not by the number
+    store = tmp_path / "store"
+    ingest([panel, recruits], store, drop_personal=True)
+    for path in store.rglob("*"):
+        assert not _leaks(corpus, path.as_posix().encode())
+        if path.is_file():
+            assert not _leaks(corpus, path.read_bytes()), path
+    ids = read_table(store / "processed" / "recruits.parquet").data["recruit_id"].tolist()
+    assert all(i.startswith("p") for i in ids)

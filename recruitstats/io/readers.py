@@ -284,7 +284,11 @@ def _check_path(path: Path) -> str:
 def _personal(labels: list[str], units: list[str], columns: list[list], *, file: str, header_row: int,
               kind: Kind | None, drop: bool) -> tuple[list[str], list[str], list[list], list[Problem], bool]:
     """Find personal columns by header and by value; drop them (``drop``) or report them as errors."""
+    numbered = [j for j, lab in enumerate(labels) if lab and privacy.scan_values([lab])]
+    for j in numbered:  # a header that is itself an ID or phone: named by its letter, never quoted
+        labels = labels[:j] + [f"column {_excel_letter(j)}"] + labels[j + 1:]
     found = privacy.personal_columns([lab for lab in labels if lab])
+    found.update({labels[j]: "phone" for j in numbered})
     ids = _id_columns(labels, kind)
     named = [lab or f"column {_excel_letter(j)}" for j, lab in enumerate(labels)]
     scan = [j for j, lab in enumerate(labels) if lab not in found and j not in ids]
@@ -347,8 +351,8 @@ def _pseudonymise_ids(ctx: _Ctx, data: pd.DataFrame, headers: dict, key, data_di
                       copy: CleanCopy) -> None:
     """Replace ID-like recruit ids (every id of the column, so they stay comparable) by keyed pseudonyms."""
     ids = data["recruit_id"].tolist()
-    if not privacy.looks_like_personal_id(ids).any():
-        return
+    if not privacy.looks_like_personal_id(ids).any() and not privacy.scan_values(ids):
+        return  # (an id with a phone inside other text is personal too: the whole column is hashed)
     column = headers.get("recruit_id", "recruit_id")
     try:
         secret, temporary = privacy.load_key(key, data_dir=data_dir)

@@ -530,26 +530,32 @@ def _free_name(name: str, sha: str, taken: set[str]) -> str:
     return f"{stem}-{sha[:8]}.{ext}" if dot else f"{name}-{sha[:8]}"
 
 
+def _safe_name(path: Path, sha: str) -> str:
+    """The file's name, unless it holds an ID or phone number (张三_13812345678.xlsx): then file-<sha>."""
+    return f"file-{sha[:12]}{path.suffix.lower()}" if privacy.scan_values([path.name]) else path.name
+
+
 def _new_entry(path: Path, sha: str, result: ReadResult, taken: set[str], *, replace: bool,
                drop_personal: bool) -> dict:
+    original = _safe_name(path, sha)
     verbatim = (path.suffix.lower() in _VERBATIM_SUFFIXES and result.copy is not None
-                and not result.copy.personal)
-    name = _free_name(path.name, sha, taken) if verbatim else _copy_name(path.name, sha, taken)
+                and not result.copy.personal and original == path.name)
+    name = _free_name(original, sha, taken) if verbatim else _copy_name(original, sha, taken)
     taken.add(name)
     return {
-        "file": f"raw/{name}", "original_name": path.name, "sha256": sha,
+        "file": f"raw/{name}", "original_name": original, "sha256": sha,
         "copy": "verbatim" if verbatim else "sanitised",
         "ingested_at": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),
         "kind": result.kind, "rows": int(len(result.data)), "warnings": len(result.warnings),
-        "warning_lines": [_relative(str(p), path) for p in result.warnings[:50]],
+        "warning_lines": [_relative(str(p), path, original) for p in result.warnings[:50]],
         "replace": replace, "drop_personal": drop_personal, "synthetic": result.synthetic,
         "pseudonymised": bool(result.copy is not None and result.copy.pseudonymised),
     }
 
 
-def _relative(line: str, path: Path) -> str:
-    """A problem line naming the file by its name only (no local folders in the manifest)."""
-    return line.replace(str(path), path.name, 1)
+def _relative(line: str, path: Path, name: str) -> str:
+    """A problem line naming the file by its stored name only (no local folders in the manifest)."""
+    return line.replace(str(path), name).replace(path.name, name)
 
 
 def _rekey_entries(entries: list[dict], report: IngestReport) -> list[dict]:
