@@ -8,6 +8,7 @@ This module imports nothing from the rest of the package.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -389,23 +390,34 @@ def suggest_column(header: object, *, exclude: Iterable[str] = ()) -> str | None
     :class:`difflib.SequenceMatcher` ratio >= ``SUGGEST_CUTOFF``. Columns in ``exclude``
     (already in the file) are not suggested.
     """
+    key = _key(normalise_header(header)[0])
+    if not key or len(key) > 40 or canonical_name(header)[0] is not None:
+        return None
+    skip = frozenset(exclude)
+    for name, score in _scores(key):
+        if name not in skip:
+            cutoff = SUGGEST_CUTOFF_ASCII if key.isascii() else SUGGEST_CUTOFF
+            return name if score >= cutoff else None
+    return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _scores(key: str) -> tuple[tuple[str, float], ...]:
+    """Canonical names by their best score against ``key``, best first (scores below 0.5 left out)."""
     import difflib
 
-    key = _key(normalise_header(header)[0])
-    if not key or canonical_name(header)[0] is not None:
-        return None
-    skip = set(exclude)
-    best, best_score = None, 0.0
+    matcher = difflib.SequenceMatcher(None, b=key)  # b is cached: one header against every known name
+    best: dict[str, float] = {}
     for known, name in (*_ALIAS_LOOKUP.items(), *_STEM_LOOKUP.items()):
-        if name in skip:
-            continue
-        score = difflib.SequenceMatcher(None, key, known).ratio()
+        score = 0.0
         if min(len(known), len(key)) >= 3 and (known in key or key in known) and not known.isascii():
-            score = max(score, 0.8)
-        if score > best_score:
-            best, best_score = name, score
-    cutoff = SUGGEST_CUTOFF_ASCII if key.isascii() else SUGGEST_CUTOFF
-    return best if best_score >= cutoff else None
+            score = 0.8
+        matcher.set_seq1(known)
+        if matcher.real_quick_ratio() > max(score, 0.5) and matcher.quick_ratio() > max(score, 0.5):
+            score = max(score, matcher.ratio())
+        if score >= 0.5 and score > best.get(name, 0.0):
+            best[name] = score
+    return tuple(sorted(best.items(), key=lambda kv: -kv[1]))
 
 
 def column_label(name: str) -> str:

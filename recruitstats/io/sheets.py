@@ -140,9 +140,17 @@ def _header_hits(row: Sequence[object]) -> int:
     return hits
 
 
-def _near_hits(row: Sequence[object]) -> int:
-    return sum(1 for cell in row if isinstance(cell, str) and cell.strip()
-               and (canonical_name(cell)[0] or suggest_column(cell)))
+def _near_hits(row: Sequence[object], enough: int = 2) -> int:
+    """Cells of a row that are, or are near, known headers (up to ``enough``; the first 64 text cells)."""
+    hits = 0
+    for cell in row[:64]:
+        if not isinstance(cell, str) or not any(ch.isalpha() for ch in cell):
+            continue  # numbers and blanks are never headers
+        if canonical_name(cell)[0] or suggest_column(cell):
+            hits += 1
+            if hits >= enough:
+                break
+    return hits
 
 
 def _find_header(grid: list[list[object]], *, near: bool | None = None) -> int | None:
