@@ -237,9 +237,10 @@ def test_an_office_file_in_gbk_with_chinese_headers_is_never_called_synthetic(pa
 def test_parts_the_data_cannot_give_are_left_out_and_said(panel):
     thin = panel.drop(columns=["returned", "enlisted_college"])
     inputs = collect(thin)
-    assert inputs.discharge is None and inputs.scorecard is None and inputs.league is None
-    assert [p for p, _ in inputs.skipped] == ["scorecard", "league"]
+    assert inputs.discharge is None and inputs.league is None
+    assert [p for p, _ in inputs.skipped] == ["league"]
     brief = compose(inputs, "en", figures=False)
     words = brief.plain_text()
-    assert "The brief has no scorecard" in words and "enlisted_college" in words
+    assert "The brief has no league table" in words and "no returned and enlisted" in words
+    assert "The scorecard cannot compute College share" in words and "enlisted_college" in words
     assert "signup.publicity.coef" in brief.numbers()

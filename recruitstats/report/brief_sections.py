@@ -232,7 +232,9 @@ def scorecard_section(inputs: BriefInputs, lang: str) -> Section | None:
     cycle = f"{int(last['year'])}H{int(last['half'])}"
     table = Table(text("tab.scorecard", lang, cycle=cycle), tuple(header), tuple(body),
                   note=suppression_note(card.threshold, lang))
-    return Section(text("sec.scorecard", lang), (table,))
+    lacking = [sentence("c.indicator_missing", lang, indicator=card.scheme[key].label(lang), columns=", ".join(cols))
+               for key, cols in (getattr(card, "missing", None) or {}).items()]
+    return Section(text("sec.scorecard", lang), (table, *([Bullets(tuple(lacking))] if lacking else [])))
 
 
 def _ind_header(ind, lang: str) -> str:

@@ -244,6 +244,8 @@ TEXTS: dict[str, dict[str, str]] = {
                    "Estimates come from district and cycle fixed-effects models: they compare changes within a "
                    "district over time; unobserved changes at the same time can bias them."),
     "c.skipped": _t("本简报未包含{part}：数据不足（{reason}）。", "The brief has no {part}: the data cannot give it ({reason})."),
+    "c.indicator_missing": _t("记分卡无法计算{indicator}：数据缺少 {columns} 列。",
+                              "The scorecard cannot compute {indicator}: the data lack {columns}."),
     "part.scorecard": _t("“五率”记分卡", "scorecard"),
     "part.league": _t("区县退兵率排名和漏斗图", "league table and funnel plot of return rates"),
     "model.signup": _t("报名模型", "Sign-up model"),
