@@ -355,7 +355,9 @@ def check_workbook(path: Path) -> None:
         _check_zip_sizes(zf, file)
         names = _sheet_names(zf)
         problems = []
-        for part in sorted(n for n in zf.namelist() if re.fullmatch(r"xl/worksheets/[^/]+\.xml", n)):
+        listed = set(zf.namelist())
+        parts = {n for n in listed if re.fullmatch(r"xl/worksheets/[^/]+\.xml", n)} | (set(names) & listed)
+        for part in sorted(parts):  # worksheets where Excel puts them, and wherever the workbook says
             sheet = names.get(part, PurePosixPath(part).stem)
             scan = _scan_sheet(zf, part, file, sheet)
             if scan.n_formulas:
