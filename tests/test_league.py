@@ -279,3 +279,13 @@ def test_a_missing_cycle_breaks_a_run_of_zero_returns(panel):
     cut = league_table(gap).unsuppressed().set_index("district").loc["模拟区2-2"]
     assert full["longest_zero_run"] == 16 and cut["cycles"] == 14 and cut["longest_zero_run"] == 10
     assert cut["p_zero_run"] > full["p_zero_run"]
+
+
+def test_first_place_is_claimed_only_with_a_one_to_one_interval():
+    from recruitstats.report.league import _first_sentence
+
+    one = pd.DataFrame({"district": ["东区"], "rank_low": [1], "rank_high": [1]})
+    wide = one.assign(rank_high=[3])
+    assert "can be called first" in _first_sentence(one, "95%", "en")
+    assert "not surely" in _first_sentence(wide, "95%", "en") and "可能排名第一" in _first_sentence(wide, "95%", "zh")
+    assert "cannot say" in _first_sentence(pd.concat([one, wide]), "95%", "en")

@@ -536,9 +536,31 @@ def _labels(lt: LeagueTable, lang: str) -> dict[str, str]:
     return zh if lang == "zh" else en
 
 
+def _prob(p: float, *, eq: str = "= ", below: str = "< ") -> str:
+    """A probability as people read it: "< 0.001" rather than 1e-05."""
+    return f"{below}0.001" if p < 0.001 else f"{eq}{p:.2g}"
+
+
 def _names(frame: pd.DataFrame, lang: str) -> str:
     sep = "、" if lang == "zh" else ", "
     return sep.join(frame["district"].astype(str))
+
+
+def _first_sentence(first: pd.DataFrame, pct: str, lang: str) -> str:
+    """Whether any district can be called first: only when its rank interval is 1-1."""
+    name = _names(first, lang)
+    high = int(first["rank_high"].iloc[0]) if len(first) == 1 else 0
+    if lang == "zh":
+        if len(first) == 1:
+            return (f"只有{name}可以称为第一（{pct}排名区间为第1名）。" if high == 1 else
+                    f"只有{name}的{pct}排名区间包含第1名，但区间为1–{high}，只能说它可能排名第一。")
+        return f"{len(first)}个区县的{pct}排名区间包含第1名，数据不能说明哪个区县“排名第一”。"
+    if len(first) == 1:
+        return (f"Only {name} can be called first (its {pct} rank interval is 1–1)." if high == 1 else
+                f"Only {name}'s {pct} rank interval includes first place, but it runs 1–{high}: probably, "
+                "not surely, first.")
+    return (f"{len(first)} districts have {pct} rank intervals that include first place: the data cannot say "
+            "which district is first.")
 
 
 def _rank_sentences(lt: LeagueTable, shown: pd.DataFrame, lang: str) -> list[str]:
@@ -550,8 +572,7 @@ def _rank_sentences(lt: LeagueTable, shown: pd.DataFrame, lang: str) -> list[str
     pct = f"{100 * lt.level:g}%"
     if lang == "zh":
         out = [f"{units}个区县中，{wide}个的{pct}排名区间宽于排名表的一半（{units / 2:g}位），其排名不能据此比较。"]
-        out.append(f"只有{_names(first, lang)}可以称为第一（{pct}排名区间上限为1）。" if len(first) == 1 else
-                   f"{len(first)}个区县的{pct}排名区间包含第1名，数据不能说明哪个区县“排名第一”。")
+        out.append(_first_sentence(first, pct, lang))
         if len(top):
             out.append(f"排名区间全在前四分之一的区县：{_names(top, lang)}。")
         if len(bottom):
@@ -559,10 +580,7 @@ def _rank_sentences(lt: LeagueTable, shown: pd.DataFrame, lang: str) -> list[str
         return out
     out = [f"Ranks of {wide} of {units} districts have {pct} intervals wider than half the table "
            f"({units / 2:g} places): their ranks cannot be compared."]
-    out.append(f"Only {_names(first, lang)} can be called first (its {pct} rank interval is 1–1)." if len(first) == 1
-               and int(first['rank_high'].iloc[0]) == 1 else
-               f"{len(first)} districts have {pct} rank intervals that include first place: the data cannot say "
-               "which district is first.")
+    out.append(_first_sentence(first, pct, lang))
     if len(top):
         out.append(f"Districts whose rank interval lies within the best quarter: {_names(top, lang)}.")
     if len(bottom):
@@ -581,7 +599,7 @@ def _funnel_sentences(lt: LeagueTable, shown: pd.DataFrame, units: int, lang: st
              + f"，仅凭偶然预计约{expected:.1f}个；{len(out998)}个在99.8%控制限之外"
              + (f"（{_names(out998, lang)}）" if len(out998) else "") + "。"]
         s.append(f"区县间差异{'大于' if od.p_value < 0.05 else '未超出'}二项分布的偶然波动"
-                 f"（离散系数φ={od.phi:.2f}，p={od.p_value:.3g}）；"
+                 f"（离散系数φ={od.phi:.2f}，p{_prob(od.p_value, eq='=', below='<')}）；"
                  + ("控制限为精确二项分布限" if lt.phi == 1 and lt.tau2 == 0 else "控制限已按过度离散放宽")
                  + ("；超出控制限说明差异不只是偶然，但未必是工作好坏所致，可改用放宽的控制限。"
                     if od.p_value < 0.05 and lt.phi == 1 and lt.tau2 == 0 else "。"))
@@ -591,7 +609,7 @@ def _funnel_sentences(lt: LeagueTable, shown: pd.DataFrame, units: int, lang: st
          + f", about {expected:.1f} expected by chance alone; {len(out998)} outside the 99.8% limits"
          + (f" ({_names(out998, lang)})" if len(out998) else "") + "."]
     s.append(f"Districts differ {'more than' if od.p_value < 0.05 else 'no more than'} binomial chance would give "
-             f"(phi = {od.phi:.2f}, p = {od.p_value:.3g}); "
+             f"(phi = {od.phi:.2f}, p {_prob(od.p_value)}); "
              + ("the limits are exact binomial" if lt.phi == 1 and lt.tau2 == 0 else
                 "the limits are widened for overdispersion")
              + ("; a district outside them differs by more than chance, not necessarily by its own work, and "
@@ -610,10 +628,10 @@ def _zero_run_sentence(lt: LeagueTable, lang: str) -> list[str]:
     anyone = 1 - float(none)
     if lang == "zh":
         return [f"{best['district']}连续{k}个批次零退兵；按全体平均退兵率和该区县各批次人数，仅凭偶然出现这样长的"
-                f"连续零退兵的概率为{p:.2g}；{len(data)}个区县中至少一个仅凭偶然出现的概率为{anyone:.2g}。"]
+                f"连续零退兵的概率{_prob(p, eq='为', below='小于')}；{len(data)}个区县中至少一个仅凭偶然出现的概率{_prob(anyone, eq='为', below='小于')}。"]
     return [f"{best['district']} had {k} consecutive cycles without a return; at the pooled rate and its own cycle "
-            f"sizes, a run that long happens by chance alone with probability {p:.2g}, and the chance that at least "
-            f"one of the {len(data)} districts shows such a run is {anyone:.2g}."]
+            f"sizes, a run that long happens by chance alone with probability {_prob(p, eq='')}, and the chance that at least "
+            f"one of the {len(data)} districts shows such a run is {_prob(anyone, eq='')}."]
 
 
 def _statements(lt: LeagueTable, lang: str = "zh") -> list[str]:
@@ -632,7 +650,7 @@ def _statements(lt: LeagueTable, lang: str = "zh") -> list[str]:
                        f"reveal counts of fewer than {lt.threshold} people.")
     if len(shown) >= 2:
         out += _rank_sentences(lt, shown, lang)
-    out += _funnel_sentences(lt, shown, len(lt.data), lang)
+    out += _funnel_sentences(lt, shown, len(shown), lang)
     if lt.synthetic:
         out.append("以上为模拟数据。" if lang == "zh" else "These are synthetic data.")
     return out + _zero_run_sentence(lt, lang)

@@ -242,7 +242,7 @@ class Scorecard:
         out_rows = []
         for _, r in self.rows.iterrows():
             values = {k: _json_float(r[k]) for k in self.scheme.keys}
-            met = {k: r[f"met_{k}"] for k in self.scheme.keys}
+            met = {k: None if r[f"met_{k}"] is None else bool(r[f"met_{k}"]) for k in self.scheme.keys}
             out_rows.append({"district": str(r["district"]), "district_key": str(r["district_key"]),
                              "year": int(r["year"]), "half": int(r["half"]), "values": values,
                              "met": met, "suppressed": list(r["suppressed"])})
