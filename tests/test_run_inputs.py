@@ -204,3 +204,19 @@ def test_sign_up_report_on_three_districts_shows_estimates_and_says_why_not_to_t
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert "03_signup_effects" not in {s["analysis"] for s in run["skipped"]}
     assert [n["analysis"] for n in run["notes"]] == ["signup.inference", "discharge.inference"]
+
+
+def test_report_tables_are_text_with_separators_digits_and_chinese_labels():
+    from recruitstats.report.display import auto_decimals, format_table
+
+    df = pd.DataFrame({"applicants": [156418.0, 97470.0], "share_of_previous": [float("nan"), 0.62314],
+                       "return_rate": [0.00512, 0.0041], "group": [True, False]},
+                      index=pd.Index(["publicity", "stipend"], name="lever"))
+    zh = format_table(df, lang="zh", percent=["share_of_previous"])
+    assert list(zh.columns) == ["应征报名人数", "占上一环节比例", "退兵率", "组别"]
+    assert zh.index.name == "杠杆" and list(zh.index) == ["宣传", "优待金"]
+    assert zh.iloc[0].tolist() == ["156,418", "—", "0.0051", "是"] and zh.iloc[1, 1] == "62.3%"
+    en = format_table(df, lang="en")
+    assert list(en.columns)[:2] == ["applicants", "share of previous stage"] and en.iloc[1, 3] == "no"
+    assert auto_decimals(pd.Series([1.0, 2.0])) == 0 and auto_decimals(pd.Series([123.456])) == 0
+    assert auto_decimals(pd.Series([0.1234])) == 3 and format_table(df, digits=1).iloc[0, 0] == "156,418"

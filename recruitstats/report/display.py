@@ -54,6 +54,9 @@ _WORDS: dict[str, tuple[str, str]] = {
     "delta method": ("delta 方法", "delta method"), "simulation": ("模拟法", "simulation"),
     "piecewise": ("分段指数模型", "piecewise"), "all recruits": ("全部新兵", "all recruits"),
     "all": ("全部", "all"), "True": ("是", "yes"), "False": ("否", "no"),
+    "medical": ("身体原因", "medical"), "ideological": ("思想原因", "ideological"),
+    "political": ("政治原因", "political"), "disciplinary": ("纪律原因", "disciplinary"),
+    "other": ("其他原因", "other"),
 }
 
 
