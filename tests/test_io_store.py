@@ -384,3 +384,26 @@ def test_older_store_holding_personal_data_is_cleaned_on_next_ingest(tmp_path, y
             for values in mf.PERSONAL_VALUES.values():
                 for value in values:
                     assert value.encode("utf-8") not in path.read_bytes(), path
+
+
+def _ingest_in_child(args):
+    files, store = args
+    try:
+        ingest(files, store)
+        return "ok"
+    except InputError as exc:
+        return str(exc)
+
+
+def test_concurrent_ingests_into_a_missing_folder(tmp_path, years):
+    import multiprocessing
+
+    _, first, second = years
+    store = tmp_path / "missing" / "parent" / "store"
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        outcomes = pool.map(_ingest_in_child, [([first], store), ([second], store)])
+    assert "ok" in outcomes
+    assert all(o == "ok" or "another ingest" in o for o in outcomes)
+    manifest = json.loads((store / "manifest.json").read_text(encoding="utf-8"))
+    assert len(manifest["files"]) == outcomes.count("ok")
+    assert not list(store.parent.glob(".store.*"))  # no temporary folder left behind
