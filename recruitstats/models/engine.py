@@ -34,6 +34,7 @@ from recruitstats.inference import (
     jackknife_covariance,
     resolve_vcov,
     score_test_bootstrap,
+    two_sided_p,
 )
 
 __all__ = ["fit_rate", "RateFit"]
@@ -227,11 +228,7 @@ class RateFit:
 
     @property
     def pvalues(self) -> pd.Series:
-        from scipy import stats
-
-        t = np.abs(self.tvalues)
-        p = 2 * (stats.t.sf(t, self.df_t) if self.df_t else stats.norm.sf(t))
-        return pd.Series(p, index=self.params.index, name="p_value")
+        return pd.Series(two_sided_p(self.tvalues, self.df_t), index=self.params.index, name="p_value")
 
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
         """Confidence intervals with t(G-1) critical values when clustered, normal otherwise."""
@@ -323,47 +320,84 @@ def _check_columns(data: pd.DataFrame, needed: list[str]) -> None:
                           for c in missing])
 
 
-def _model_frame(data: pd.DataFrame, spec: _Spec) -> tuple[pd.DataFrame, dict[str, int]]:
+@dataclass
+class _Group:
+    """A grouping column factorised once: codes per row (-1: missing) and its sorted string levels."""
+
+    codes: np.ndarray
+    levels: pd.Index
+
+    @classmethod
+    def of(cls, column: pd.Series) -> "_Group":
+        # factorise the raw values, then their text: 1 and "1" are one group, levels sort as text
+        raw, uniques = pd.factorize(column, sort=False)
+        merged, levels = pd.factorize(pd.Index(uniques).astype(str), sort=True)
+        codes = np.where(raw >= 0, merged[np.maximum(raw, 0)] if len(merged) else -1, -1)
+        return cls(codes, pd.Index(levels))
+
+    def text(self) -> np.ndarray:
+        out = self.levels.to_numpy(object)[np.maximum(self.codes, 0)] if len(self.levels) else \
+            np.full(len(self.codes), np.nan, object)
+        out[self.codes < 0] = np.nan
+        return out
+
+    def subset(self, keep: np.ndarray) -> "_Group":
+        """The rows ``keep``, levels no longer present removed (codes renumbered)."""
+        present, codes = np.unique(self.codes[keep], return_inverse=True)
+        return _Group(codes.reshape(-1), self.levels[present])
+
+    @property
+    def n(self) -> int:
+        return len(self.levels)
+
+
+def _model_frame(data: pd.DataFrame, spec: _Spec) -> tuple[pd.DataFrame, dict[str, int], dict[str, _Group]]:
     """The model's columns as floats (numbers) and strings (groups), complete rows only."""
     _check_columns(data, spec.columns)
     df = data[spec.columns].copy()
     for c in spec.numeric:
         if df[c].dtype != np.float64:
             df[c] = pd.to_numeric(df[c], errors="coerce").astype(float)
-    for c in list(spec.fixed_effects) + ([spec.cluster] if spec.cluster else []):
-        df[c] = df[c].where(df[c].isna(), df[c].astype(str))  # 1 and "1" are one group
-    values = df[spec.numeric].to_numpy(float)
-    incomplete = ~np.isfinite(values).all(axis=1)
-    groups = [c for c in df.columns if c not in spec.numeric]
-    if groups:
-        incomplete |= df[groups].isna().any(axis=1).to_numpy()
+    groups: dict[str, _Group] = {}
+    incomplete = ~np.isfinite(df[spec.numeric].to_numpy(float)).all(axis=1)
+    for c in dict.fromkeys(list(spec.fixed_effects) + ([spec.cluster] if spec.cluster else [])):
+        groups[c] = _Group.of(df[c])
+        df[c] = groups[c].text()
+        incomplete |= groups[c].codes < 0
     dropped: dict[str, int] = {}
     if incomplete.any():
         dropped["observations with missing or infinite values"] = int(incomplete.sum())
-        df = df.loc[~incomplete]
-    return df, dropped
+        df, groups = _keep_rows(df, groups, ~incomplete)
+    return df, dropped, groups
 
 
-def _prepare(data: pd.DataFrame, spec: _Spec) -> tuple[pd.DataFrame, dict[str, int]]:
+def _keep_rows(df: pd.DataFrame, groups: dict[str, _Group], keep: np.ndarray):
+    return df.loc[keep], {c: g.subset(keep) for c, g in groups.items()}
+
+
+def _prepare(data: pd.DataFrame, spec: _Spec) -> tuple[pd.DataFrame, dict[str, int], dict[str, _Group]]:
     """Model frame, impossible values refused, rows and groups without information dropped and counted."""
-    df, dropped = _model_frame(data, spec)
+    df, dropped, groups = _model_frame(data, spec)
     outcome, exposure = spec.outcome, spec.exposure
+    y = df[outcome].to_numpy()
     if exposure is not None:
-        zero = df[exposure] <= 0
-        if (df.loc[zero, outcome] > 0).any():
+        zero = df[exposure].to_numpy() <= 0
+        if (y[zero] > 0).any():
             raise InputError(f"{outcome} is positive where {exposure} is zero or negative")
         if zero.any():
             dropped[f"observations with {exposure} <= 0"] = int(zero.sum())
-            df = df.loc[~zero]
-    if (df[outcome] < 0).any():
+            df, groups = _keep_rows(df, groups, ~zero)
+    if (df[outcome].to_numpy() < 0).any():
         raise InputError(f"{outcome} has negative values")
-    if spec.family == "binomial" and (df[outcome] > df[exposure]).any():
+    if spec.family == "binomial" and (df[outcome].to_numpy() > df[exposure].to_numpy()).any():
         raise InputError(f"{outcome} exceeds {exposure} (successes above trials)")
-    df, more = _drop_uninformative(df, outcome, exposure, spec.fixed_effects, spec.family)
+    keep, more = _drop_uninformative(df, groups, spec)
     dropped.update(more)
+    if not keep.all():
+        df, groups = _keep_rows(df, groups, keep)
     if len(df) == 0 or df[outcome].sum() == 0:
         raise InputError(f"no observation with a positive {outcome} is left: the model cannot be estimated")
-    return df, dropped
+    return df, dropped, groups
 
 
 def _uninformative(y: np.ndarray, n: np.ndarray, codes: np.ndarray, family: Family) -> np.ndarray:
@@ -376,29 +410,27 @@ def _uninformative(y: np.ndarray, n: np.ndarray, codes: np.ndarray, family: Fami
     return bad[codes]
 
 
-def _drop_uninformative(df: pd.DataFrame, outcome: str, exposure: str | None, fes: Sequence[str],
-                        family: Family) -> tuple[pd.DataFrame, dict[str, int]]:
-    """Iteratively drop fixed-effect groups whose outcome is all zero (or all successes)."""
+def _drop_uninformative(df: pd.DataFrame, groups: dict[str, _Group], spec: _Spec) -> tuple[np.ndarray, dict]:
+    """Rows to keep after dropping, round after round, fixed-effect groups whose outcome is all zero (or all successes)."""
     dropped: dict[str, int] = {}
     keep = np.ones(len(df), bool)
-    y = df[outcome].to_numpy(float)
-    n = df[exposure].to_numpy(float) if exposure else np.ones(len(df))
-    codes = {fe: pd.factorize(df[fe])[0] for fe in fes}
-    changed = bool(fes)
+    y = df[spec.outcome].to_numpy(float)
+    n = df[spec.exposure].to_numpy(float) if spec.exposure else np.ones(len(df))
+    changed = bool(spec.fixed_effects)
     while changed:
         changed = False
-        for fe in fes:
+        for fe in spec.fixed_effects:
             sub = np.flatnonzero(keep)
-            c = pd.factorize(codes[fe][sub])[0]
-            bad = _uninformative(y[sub], n[sub], c, family)
+            codes = groups[fe].codes[sub]
+            bad = _uninformative(y[sub], n[sub], codes, spec.family)
             if bad.any():
-                key = f"{fe} groups with no variation in {outcome}"
-                dropped[key] = dropped.get(key, 0) + len(np.unique(c[bad]))
+                key = f"{fe} groups with no variation in {spec.outcome}"
+                dropped[key] = dropped.get(key, 0) + len(np.unique(codes[bad]))
                 dropped["observations in those groups"] = dropped.get("observations in those groups", 0) \
                     + int(bad.sum())
                 keep[sub[bad]] = False
                 changed = True
-    return (df if keep.all() else df.loc[keep]), dropped
+    return keep, dropped
 
 
 # --- design: absorbed effect, dummies, identification ------------------------------
@@ -419,6 +451,7 @@ class _Design:
     absorbed: str | None
     absorber: _Absorber | None
     other_fes: list[str]
+    groups: dict[str, _Group]
 
     @property
     def columns(self) -> list[str]:
@@ -431,21 +464,22 @@ class _Design:
         return ([k] if self.absorbed is None and "(intercept)" in self.d_names else []) + list(range(k))
 
 
-def _dummies(df: pd.DataFrame, fes: Sequence[str], intercept: bool) -> tuple[np.ndarray, list[str]]:
+def _dummies(groups: dict[str, _Group], fes: Sequence[str], n_rows: int,
+             intercept: bool) -> tuple[np.ndarray, list[str]]:
     blocks, names = [], []
     if intercept:
-        blocks.append(np.ones((len(df), 1)))
+        blocks.append(np.ones((n_rows, 1)))
         names.append("(intercept)")
     for fe in fes:
-        codes, levels = pd.factorize(df[fe], sort=True)
+        codes, levels = groups[fe].codes, groups[fe].levels
         if len(levels) > 1:
-            m = np.zeros((len(df), len(levels) - 1))
+            m = np.zeros((n_rows, len(levels) - 1))
             rows = np.nonzero(codes > 0)[0]
             m[rows, codes[rows] - 1] = 1.0
             blocks.append(m)
             names += [f"{fe}[{lv}]" for lv in levels[1:]]
     if not blocks:
-        return np.zeros((len(df), 0)), []
+        return np.zeros((n_rows, 0)), []
     return np.hstack(blocks), names
 
 
@@ -490,13 +524,13 @@ def _independent_dummies(D: np.ndarray, w0: np.ndarray, absorber) -> np.ndarray:
     return diag > 1e-8 * max(diag.max(), 1e-300)
 
 
-def _absorber(df: pd.DataFrame, spec: _Spec) -> tuple[str | None, _Absorber | None]:
+def _absorber(df: pd.DataFrame, spec: _Spec, groups: dict[str, _Group]) -> tuple[str | None, _Absorber | None]:
     """The fixed effect with most levels (or the trends' one) is absorbed, not estimated."""
     fes = spec.fixed_effects
     if not fes:
         return None, None
-    absorbed = spec.trends if spec.trends is not None else max(fes, key=lambda f: df[f].nunique())
-    codes, levels = pd.factorize(df[absorbed], sort=True)
+    absorbed = spec.trends if spec.trends is not None else max(fes, key=lambda f: groups[f].n)
+    codes, levels = groups[absorbed].codes, groups[absorbed].levels
     t = None
     if spec.trends is not None:
         tt = df[spec.time].to_numpy(float)
@@ -504,10 +538,10 @@ def _absorber(df: pd.DataFrame, spec: _Spec) -> tuple[str | None, _Absorber | No
     return absorbed, _Absorber(codes, len(levels), t)
 
 
-def _design(df: pd.DataFrame, spec: _Spec) -> _Design:
-    absorbed, absorber = _absorber(df, spec)
+def _design(df: pd.DataFrame, spec: _Spec, groups: dict[str, _Group]) -> _Design:
+    absorbed, absorber = _absorber(df, spec, groups)
     other_fes = [f for f in spec.fixed_effects if f != absorbed]
-    D, d_names = _dummies(df, other_fes, intercept=absorbed is None)
+    D, d_names = _dummies(groups, other_fes, len(df), intercept=absorbed is None)
     y = df[spec.outcome].to_numpy(float)
     n = df[spec.exposure].to_numpy(float) if spec.exposure else np.ones(len(df))
     offset = np.log(n) if spec.family == "poisson" else np.zeros(len(df))
@@ -519,14 +553,10 @@ def _design(df: pd.DataFrame, spec: _Spec) -> _Design:
     D, d_names = D[:, good], [nm for nm, g in zip(d_names, good) if g]
     X = np.column_stack([R[:, kept], D]) if (kept or D.shape[1]) else np.zeros((len(df), 0))
     return _Design(y, n, offset, R, D, X, [regs[j] for j in kept], d_names, not_identified, absorbed,
-                   absorber, other_fes)
+                   absorber, other_fes, groups)
 
 
 # --- covariance ----------------------------------------------------------------------
-
-def _nested(df: pd.DataFrame, inner: str, outer: str) -> bool:
-    return bool((df.groupby(inner, observed=True)[outer].nunique() <= 1).all())
-
 
 def _n_params(design: _Design, df: pd.DataFrame, spec: _Spec) -> int:
     """K of the small-sample factor: every parameter (HC1), or fixest's "nested" rule (CRV1)."""
@@ -535,7 +565,8 @@ def _n_params(design: _Design, df: pd.DataFrame, spec: _Spec) -> int:
     if spec.vcov in ("hetero", "iid"):
         return k
     # an effect nested in the clusters counts as one parameter (a district effect clustered by district)
-    nested = [f for f in spec.fixed_effects if _nested(df, f, spec.cluster)]
+    groups = design.groups
+    nested = [f for f in spec.fixed_effects if _nests(groups[f].codes, groups[spec.cluster].codes)]
     for f in nested:
         k -= (absorber.n_params if f == design.absorbed
               else sum(nm.startswith(f"{f}[") for nm in design.d_names) + 1)
@@ -551,7 +582,7 @@ def _covariance(design: _Design, df: pd.DataFrame, spec: _Spec, beta: np.ndarray
     scores = Xt * (design.y - mu)[:, None]
     codes = None
     if spec.cluster and spec.vcov not in ("hetero", "iid"):
-        codes = pd.factorize(df[spec.cluster], sort=True)[0]
+        codes = design.groups[spec.cluster].codes
     chosen = choose_covariance(
         spec.vcov, bread=bread, scores=scores, clusters=codes, cluster_name=spec.cluster,
         n_params=_n_params(design, df, spec), keep=design.reported, iid_note="assumes no overdispersion",
@@ -568,7 +599,7 @@ class _Unidentified(Exception):
 def _jackknife(design, df, spec, beta, eta, codes) -> np.ndarray | None:
     """CRV3 of the reported terms; None when a term is not identified without some cluster."""
     rep = design.reported
-    fe_codes = [pd.factorize(df[f])[0] for f in spec.fixed_effects]
+    fe_codes = [design.groups[f].codes for f in spec.fixed_effects]
     n_clusters = int(codes.max()) + 1
     first, safe = _first_steps(design, spec, fe_codes, codes, beta, eta)
     draws = np.empty((n_clusters, len(rep)))
@@ -756,12 +787,12 @@ def _fe_effects(df: pd.DataFrame, design: _Design, coef: dict[str, float], absor
     """Each fixed effect's level -> effect, enough to rebuild ``fe_part`` for rows of known levels."""
     out: dict[str, pd.Series | pd.DataFrame] = {}
     for fe in design.other_fes:
-        levels = pd.Index(pd.unique(df[fe])).sort_values()
+        levels = design.groups[fe].levels
         out[fe] = pd.Series([coef.get(f"{fe}[{lv}]", 0.0) for lv in levels], index=levels, name=fe)
     absorbed, absorber = design.absorbed, design.absorber
     if absorbed is None:
         return out
-    codes, levels = pd.factorize(df[absorbed], sort=True)
+    codes, levels = design.groups[absorbed].codes, design.groups[absorbed].levels
     ones = np.ones(len(df))
     if absorber.time is None:
         mean = np.bincount(codes, absorbed_part, len(levels)) / np.bincount(codes, ones, len(levels))
@@ -863,8 +894,8 @@ def fit_rate(
     """
     spec = _Spec.make(outcome=outcome, exposure=exposure, regressors=regressors, fixed_effects=fixed_effects,
                       cluster=cluster, family=family, trends=trends, time=time, vcov=vcov)
-    df, dropped = _prepare(data, spec)
-    design = _design(df, spec)
+    df, dropped, groups = _prepare(data, spec)
+    design = _design(df, spec, groups)
     beta, eta, converged, iters = _irls(design.y, design.n, design.offset, design.X, design.absorber, family)
     sep = _separated(design.y, _mean_and_weight(eta, design.n, family)[0], design.n, family)
     if sep.any():
