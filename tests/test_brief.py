@@ -89,7 +89,7 @@ def test_html_is_self_contained(built):
     assert '<html lang="zh-CN">' in _html(built, "zh")
 
 
-def test_pdf_embeds_the_cjk_font_and_gives_back_the_chinese(built):
+def test_pdf_embeds_the_cjk_font_and_gives_back_the_chinese(built, inputs):
     from pypdf import PdfReader
 
     reader = PdfReader(built[0] / "brief.zh.pdf")
@@ -106,6 +106,9 @@ def test_pdf_embeds_the_cjk_font_and_gives_back_the_chinese(built):
     for phrase in ("征兵工作政策简报（模拟数据）", "主要发现", "宣传经费", "数据无法回答的问题", "方法与数据说明"):
         assert phrase in extracted
     assert "\x00" not in extracted
+    # every Chinese character of the brief comes back from the PDF (no glyph without its character)
+    cjk = {c for c in compose(inputs, "zh", figures=False).plain_text() if "\u4e00" <= c <= "\u9fff"}
+    assert cjk and not cjk - set(extracted)
 
 
 def test_docx_sets_the_east_asian_font(built):
@@ -136,6 +139,13 @@ def test_numbers_in_the_brief_equal_those_of_the_results(built, inputs):
             if np.isfinite(row["cost_per_applicant"]):
                 assert nums[f"signup.{lever}.cost"][0] == row["cost_per_applicant"]
         assert nums["league.pooled_rate"][0] == inputs.league.pooled_rate
+        dis = inputs.discharge.to_dict()["effects"]
+        for lever in ("outreach", "followup_contacts"):  # the levers the brief reports for returns
+            assert nums[f"discharge.{lever}.coef"][0] == dis[lever]["coef"]
+            assert nums[f"discharge.{lever}.additional"][0] == inputs.discharge_effects.loc[lever, "additional"]
+        cost = inputs.discharge_costs.loc["outreach", "cost_per_avoided_return"]
+        if np.isfinite(cost):
+            assert nums["discharge.outreach.cost"][0] == cost
 
 
 def test_a_changed_result_changes_the_text(inputs, panel, monkeypatch):
