@@ -97,13 +97,16 @@ def test_formula_with_saved_value_is_fine(tmp_path):
     ws.append(["甲区", 2021, 1, 100])
     path = tmp_path / "saved.xlsx"
     wb.save(path)
-    # openpyxl writes formulas without values; Excel writes <f> and <v>: emulate the latter
+    # openpyxl writes formulas without values; Excel writes <f> and <v> (an empty <v> with t="str" for a
+    # formula whose result is ""): emulate the latter
     import zipfile
 
     with zipfile.ZipFile(path) as zf:
         parts = {n: zf.read(n) for n in zf.namelist()}
     sheet = parts["xl/worksheets/sheet1.xml"].decode()
-    sheet = sheet.replace('<c r="D2" t="n"><v>100</v></c>', '<c r="D2"><f>50*2</f><v>100</v></c>')
+    sheet = sheet.replace('<c r="D2" t="n"><v>100</v></c>', '<c r="D2"><f>50*2</f><v>100</v></c>'
+                                                             '<c r="E2" t="str"><f>IF(D2="","",D2)</f><v></v></c>')
+    assert sheet.count("<f>") == 2
     parts["xl/worksheets/sheet1.xml"] = sheet.encode()
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         for n, data in parts.items():

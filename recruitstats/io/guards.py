@@ -219,8 +219,9 @@ def decode_text(raw: bytes, file: str) -> str:
 _DIMENSION = re.compile(rb'<dimension\s+ref="(?:[A-Z]+\d+:)?([A-Z]+)(\d+)"')
 _ROW = re.compile(rb'<row\b[^>]*?\sr="(\d+)"')
 _WIDE_REF = re.compile(rb' r="([A-Z]{2,3})\d')  # a literal start keeps the scan fast
+#: A formula cell with no value or an empty one; ``t="str"`` with an empty value is Excel's saved "" result.
 _FORMULA_NO_VALUE = re.compile(
-    rb'<c\b[^>]*?\sr="([A-Z]+\d+)"[^>]*>\s*<f\b[^>]*(?:/>|>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>')
+    rb'<c\b([^>]*?)\sr="([A-Z]+\d+)"([^>]*)>\s*<f\b[^>]*(?:/>|>[^<]*</f>)\s*(<v\s*/>|<v>\s*</v>)?\s*</c>')
 
 
 def _column_number(letters: bytes | str) -> int:
@@ -293,9 +294,11 @@ class _SheetScan:
             self.cols = max(self.cols, _column_number(max(refs, key=lambda r: (len(r), r))))
         if b"<f" in chunk:
             for m in _FORMULA_NO_VALUE.finditer(chunk):
+                if m.group(4) and b't="str"' in m.group(1) + m.group(3):
+                    continue  # a formula whose saved result is the empty string
                 self.n_formulas += 1
                 if len(self.formulas) < _FORMULA_CELLS_SHOWN:
-                    self.formulas.append(m.group(1).decode())
+                    self.formulas.append(m.group(2).decode())
 
 
 def _refuse_area(file: str, sheet: str, rows: int, cols: int) -> None:
