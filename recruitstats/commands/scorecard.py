@@ -82,6 +82,8 @@ def run(args: argparse.Namespace) -> int:
         write_xlsx(sheets, args.xlsx, lang=lang, synthetic=card.synthetic, threshold=threshold)
         print(f"wrote {args.xlsx}", file=sys.stderr)
     if args.json:
+        if card.synthetic:  # the JSON keeps the contract's shape; the label goes beside it
+            print(f"{args.data}: note: SYNTHETIC DATA (模拟数据), not real records", file=sys.stderr)
         print(json.dumps(card.to_dict(), ensure_ascii=False, indent=1))
     elif args.xlsx is None:
         _print_table(card, lang)

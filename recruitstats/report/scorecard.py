@@ -246,8 +246,9 @@ class Scorecard:
             out_rows.append({"district": str(r["district"]), "district_key": str(r["district_key"]),
                              "year": int(r["year"]), "half": int(r["half"]), "values": values,
                              "met": met, "suppressed": list(r["suppressed"])})
+        # exactly the contract's keys; whether the data are synthetic is ``self.synthetic``
         return {"scheme": self.scheme.name, "threshold": self.threshold,
-                "indicators": self.scheme.to_dict(), "rows": out_rows, "synthetic": self.synthetic}
+                "indicators": self.scheme.to_dict(), "rows": out_rows}
 
     def table(self, lang: str = "zh") -> pd.DataFrame:
         """A readable table: labelled columns, hidden cells marked ``*``, met as ✓/✗."""
