@@ -254,3 +254,22 @@ def test_parts_the_data_cannot_give_are_left_out_and_said(panel):
     assert "The brief has no league table" in words and "no returned and enlisted" in words
     assert "The scorecard cannot compute College share" in words and "enlisted_college" in words
     assert "signup.publicity.coef" in brief.numbers()
+
+
+def test_any_text_is_shown_verbatim_in_every_format():
+    """Markup characters in names or messages never break a renderer or turn into markup."""
+    import docx
+    from pypdf import PdfReader
+
+    from recruitstats.report.brief import Brief, Bullets, Num, Para, Section, Table
+    from recruitstats.report.brief_render import render_docx, render_pdf
+
+    nasty = 'a "quote" \\ #set <5 $x$ *b* _c_ @ref [x] = 区'
+    para = Para((nasty, Num("k", 1.0, "1.00")))
+    brief = Brief("zh", "标题 #title", "sub <b>", False,
+                  (Section("节 = 1", (para, Bullets((para,)), Table("表 <5", ("列*",), ((nasty,),)))),), ("footer \\",))
+    pdf = re.sub(r"\s+", "", "".join(p.extract_text() for p in PdfReader(io.BytesIO(render_pdf(brief))).pages))
+    assert re.sub(r"\s+", "", nasty) + "1.00" in pdf
+    html = render_html(brief)
+    assert "&lt;5" in html and "<b>" not in html
+    assert nasty in "\n".join(p.text for p in docx.Document(io.BytesIO(render_docx(brief))).paragraphs)
