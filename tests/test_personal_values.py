@@ -55,7 +55,7 @@ def test_check_digit_and_forms():
         == {"national_id": 2}
     m = pc.mobile(rng)
     assert privacy.scan_values([m, pc.dashed_mobile(m), f"+86 {m[:3]} {m[3:7]} {m[7:]}", "010-62345678",
-                                "(0755)23456789"]) == {"phone": 5}
+                                "(0755)23456789", "电话 010 6234 5678", "０２１－６２３４５６７８"]) == {"phone": 7}
 
 
 def test_ordinary_panel_cells_are_not_personal():

@@ -277,7 +277,8 @@ _ID18 = re.compile(r"(?<![0-9A-Za-z])[1-9]\d{5}" + "".join(_SEP + r"\d" for _ in
 _ID15 = re.compile(r"(?<![0-9A-Za-z])[1-9]\d{5}" + "".join(_SEP + r"\d" for _ in range(9)) + r"(?![0-9A-Za-z])")
 _MOBILE = re.compile(r"(?<![0-9A-Za-z])(?:\+?86[ \-]?)?1[3-9]\d" + "".join(_SEP + r"\d" for _ in range(8))
                      + r"(?![0-9A-Za-z])")
-_LANDLINE = re.compile(r"(?<![0-9A-Za-z])(?:\(0\d{2,3}\)|（0\d{2,3}）|0\d{2,3})[ \-]?[2-9]\d{6,7}(?![0-9A-Za-z])")
+_LANDLINE = re.compile(r"(?<![0-9A-Za-z])(?:\(0\d{2,3}\)|（0\d{2,3}）|0\d{2,3})[ \-]?[2-9]\d{2,3}[ \-]?\d{4}"
+                       r"(?![0-9A-Za-z])")
 _SCIENTIFIC = re.compile(r"^\s*[1-9](?:\.\d+)?[eE]\+?(\d+)\s*$")
 _STRIP = re.compile(r"[^0-9Xx]")
 _WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])
