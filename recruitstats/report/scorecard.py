@@ -263,7 +263,7 @@ class Scorecard:
             out[ind.label(lang)] = col.where(self.rows[ind.key].notna() | hidden, None)
             if ind.direction != "none":
                 mark = {True: "✓", False: "✗", None: ""}
-                out[_target_label(ind, lang)] = self.rows[f"met_{ind.key}"].map(mark)
+                out[_target_label(ind, lang, self.scheme.columns)] = self.rows[f"met_{ind.key}"].map(mark)
         out.attrs["note"] = suppression_note(self.threshold, lang)
         return out
 
@@ -298,11 +298,12 @@ def _stage_label(stage: str, lang: str) -> str:
     return col.label_zh if lang == "zh" else stage.replace("_", " ").capitalize()
 
 
-def _target_label(ind: Indicator, lang: str) -> str:
-    target = f"{ind.target:g}"
-    if lang == "zh":
-        return f"{ind.zh}达标（{'≥' if ind.direction == '>=' else '≤'}{target}）"
-    return f"{ind.en} met ({'≥' if ind.direction == '>=' else '≤'}{target})"
+def _target_label(ind: Indicator, lang: str, extra: tuple[str, ...] = ()) -> str:
+    """"大学生占比达标（≥40%）", "Return rate met (≤0.9%)", "… (≥2×)" for multiples of the quota."""
+    share = ind.denominator in people_columns(extra)
+    target = f"{100 * ind.target:g}%" if share else f"{ind.target:g}×"
+    sign = "≥" if ind.direction == ">=" else "≤"
+    return f"{ind.zh}达标（{sign}{target}）" if lang == "zh" else f"{ind.en} met ({sign}{target})"
 
 
 def _missing_columns(panel: pd.DataFrame, scheme: Scheme) -> dict[str, tuple[str, ...]]:
