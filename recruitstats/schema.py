@@ -268,7 +268,7 @@ HEADER_VARIANTS: dict[str, str] = {
 
 #: Bracketed text read as a unit; any other bracket is part of the name ("报名人数（男）").
 UNIT_WORDS: frozenset[str] = frozenset({
-    "人", "名", "人次", "次", "个", "户", "份", "条", "幅", "张", "场", "场次", "篇", "岁", "分", "天", "月", "年",
+    "人", "名", "人次", "次", "个", "户", "万", "千", "亿", "份", "条", "幅", "张", "场", "场次", "篇", "岁", "分", "天", "月", "年",
     "元", "万元", "千元", "亿元", "百元", "元/年", "元/人", "元/人/年", "元/人·年", "万元/年", "%", "‰", "百分比",
     "person", "persons", "people", "yuan", "10kyuan", "rmb", "cny", "copies", "messages", "posts", "pieces",
     "events", "visits", "contacts", "years", "points", "yuanperyear", "yuan/year", "percent", "pct",
@@ -290,8 +290,11 @@ def max_year() -> int:
 
 
 def _is_unit(text: str) -> bool:
+    """A unit word, possibly scaled (万人, 千份), or any money or percent unit (美元 is still read as one)."""
     unit = _UNIT_PREFIX.sub("", text).strip().lower().replace(" ", "")
-    return bool(unit) and (unit in UNIT_WORDS or "元" in unit or "yuan" in unit or "%" in unit)
+    base = unit[1:] if unit[:1] in ("万", "千", "百", "亿") and len(unit) > 1 else unit
+    return bool(unit) and (unit in UNIT_WORDS or base in UNIT_WORDS or "元" in unit or "yuan" in unit
+                           or "%" in unit)
 
 
 def normalise_header(header: object) -> tuple[str, str]:
