@@ -407,3 +407,15 @@ def test_concurrent_ingests_into_a_missing_folder(tmp_path, years):
     manifest = json.loads((store / "manifest.json").read_text(encoding="utf-8"))
     assert len(manifest["files"]) == outcomes.count("ok")
     assert not list(store.parent.glob(".store.*"))  # no temporary folder left behind
+
+
+def test_a_processed_table_from_elsewhere_is_checked_on_ingest(tmp_path, office):
+    """A parquet carrying the store's marker is still scanned when it is ingested into a store."""
+    from recruitstats.io import readers
+
+    df = pd.DataFrame({"district": ["甲区"], "year": [2021], "half": [1], "note": ["13812345678"]})
+    path = office / "panel.parquet"
+    readers.write_typed_parquet(df, path, kind="panel", synthetic=False)
+    assert rio.read_table(path).ok  # loading trusts the marker
+    with pytest.raises(InputError, match="phone numbers in 1 cell"):
+        ingest([path], tmp_path / "store")

@@ -404,8 +404,8 @@ def _read_grid_table(path: Path, fmt: str, sheet, **options) -> ReadResult:
     return result
 
 
-def _read_parquet_table(path: Path, **options) -> ReadResult:
-    marker = typed_parquet_marker(path)
+def _read_parquet_table(path: Path, *, typed: bool = True, **options) -> ReadResult:
+    marker = typed_parquet_marker(path) if typed else None
     if marker is not None:
         return _read_typed(path, marker, options["needed"])
     try:
@@ -423,7 +423,7 @@ def _read_parquet_table(path: Path, **options) -> ReadResult:
 
 def read_table(path: str | os.PathLike, *, kind: Kind | None = None, sheet: str | int | None = None,
                drop_personal: bool = False, needed: Sequence[str] = (),
-               key: bytes | str | os.PathLike | None = None) -> ReadResult:
+               key: bytes | str | os.PathLike | None = None, typed: bool = True) -> ReadResult:
     """Read a panel or recruit file and report every problem, without raising for bad cells.
 
     Parameters
@@ -434,6 +434,8 @@ def read_table(path: str | os.PathLike, *, kind: Kind | None = None, sheet: str 
     drop_personal : drop columns of personal data instead of refusing the file.
     needed : further columns whose missing values and placeholders are errors, not warnings.
     key : pseudonym key (bytes) or key file for ID-like recruit ids; see :mod:`recruitstats.io.privacy`.
+    typed : load a processed table the store wrote (typed parquet with a current marker) as it is,
+        without parsing or checking again; False reads it like any other file (ingest does).
 
     Returns
     -------
@@ -445,7 +447,7 @@ def read_table(path: str | os.PathLike, *, kind: Kind | None = None, sheet: str 
     fmt = _check_path(p)
     options = dict(kind=kind, drop_personal=drop_personal, needed=tuple(needed), key=key)
     if fmt == "parquet":
-        return _read_parquet_table(p, **options)
+        return _read_parquet_table(p, typed=typed, **options)
     return _read_grid_table(p, fmt, sheet, **options)
 
 

@@ -579,7 +579,7 @@ def _admit(files: Iterable, entries: list[dict], report: IngestReport, **options
             continue
         try:
             result = read_table(path, kind=options["kind"], drop_personal=options["drop_personal"],
-                                key=options["key"])
+                                key=options["key"], typed=False)  # whatever a file claims, it is checked
         except InputError as exc:
             errors += exc.problems
             continue
