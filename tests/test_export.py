@@ -41,6 +41,7 @@ def test_xlsx_neutralises_cells_and_headers_and_reads_back(tmp_path):
     formulas = [c.coordinate for row in ws.iter_rows() for c in row if c.data_type == "f"]
     assert formulas == []
     assert ws["C2"].value == 1234 and ws["C2"].number_format == "#,##0"
+    assert ws["B2"].value == 2021 and ws["B2"].number_format == "0"  # a year without a thousands separator
     assert ws["E4"].number_format == "0.00%"
     notes = [c.value for c in ws["A"] if c.value and "SYNTHETIC" in str(c.value)]
     assert notes

@@ -41,6 +41,7 @@ _PEOPLE = {c.name for c in PANEL_COLUMNS if c.kind == "count" and c.unit == "per
 _ID_LABELS = {"district": ("区县", "District"), "district_key": ("区县代码", "District key"),
               "year": ("年度", "Year"), "half": ("批次", "Half"), "city": ("地市", "City"),
               "province": ("省份", "Province"), "cycle": ("征集批次", "Cycle")}
+_ID_TEXT = {label for pair in _ID_LABELS.values() for label in pair}
 _BAD_SHEET = str.maketrans({c: "_" for c in "[]:*?/\\"})
 
 
@@ -108,6 +109,8 @@ def _number_format(table: pd.DataFrame, col: object) -> str | None:
     values = pd.to_numeric(table[col], errors="coerce").dropna()
     if values.empty:
         return None
+    if name in _ID_LABELS or str(col) in _ID_TEXT:  # 2,016 is no year
+        return "0"
     if name in _PEOPLE or (values == values.round()).all():
         return "#,##0"
     if name in DERIVED_RATES and DERIVED_RATES[name][1] != "quota" or name.endswith(("_rate", "_share")):
