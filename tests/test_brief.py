@@ -273,3 +273,17 @@ def test_any_text_is_shown_verbatim_in_every_format():
     html = render_html(brief)
     assert "&lt;5" in html and "<b>" not in html
     assert nasty in "\n".join(p.text for p in docx.Document(io.BytesIO(render_docx(brief))).paragraphs)
+
+
+def test_cli_writes_one_language_under_a_config(tmp_path, capsys):
+    from recruitstats.cli import main
+    from recruitstats.config import default_config_text
+
+    cfg = tmp_path / "recruitstats.toml"
+    cfg.write_text(re.sub(r"(?m)^#?\s*threshold\s*=.*$", "threshold = 10", default_config_text()), encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["brief", "--data", str(SAMPLE), "--out", str(out), "--lang", "en", "--config", str(cfg)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["brief.en.docx", "brief.en.html", "brief.en.pdf", "tables.xlsx"]
+    html = (out / "brief.en.html").read_text(encoding="utf-8")
+    assert "fewer than 10 people" in html and "recruitstats.toml (SHA-256" in html
+    assert len(capsys.readouterr().out.splitlines()) == 4

@@ -342,11 +342,19 @@ def inputs_from_results(signup, discharge, *, panel: pd.DataFrame, config=None, 
         if hasattr(policy, "cost_per_avoided_return"):
             d_costs = _call(policy.cost_per_avoided_return, discharge, panel=panel, config=config, pct=pct)
     prov = {"files": [(Path(f).name, sha256(f)) for f in files], "version": __version__,
-            "date": date.today().isoformat(), "config": getattr(config, "source", None)}
+            "date": date.today().isoformat(), "config": _config_text(config)}
     return BriefInputs(signup=signup, discharge=discharge, elasticities=e, signup_effects=effects,
                        signup_costs=costs, discharge_effects=d_effects, discharge_costs=d_costs,
                        scorecard=scorecard, league=league, coverage=_coverage(panel), provenance=prov,
                        synthetic=_is_synthetic(panel), threshold=int(getattr(config, "threshold", 5)), pct=pct)
+
+
+def _config_text(config) -> str | None:
+    """The config file's name and SHA-256 (None for the defaults)."""
+    source = getattr(config, "source", None)
+    if source and Path(source).is_file():
+        return f"{Path(source).name} (SHA-256 {sha256(source)})"
+    return source
 
 
 def _config(config):
