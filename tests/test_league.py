@@ -46,6 +46,16 @@ def test_binomial_limits_match_scipy_quantiles(n, theta, p):
     assert (q - 1) / n - 1e-12 <= limit <= q / n + 1e-12
 
 
+def test_limits_flag_about_the_nominal_share_of_units_under_the_null():
+    rng = np.random.default_rng(8)
+    n = rng.integers(50, 3000, 4000)
+    rate = rng.binomial(n, 0.01) / n
+    lim = funnel_limits(n, 0.01)
+    outside95 = ((rate > lim["high_95"]) | (rate < lim["low_95"])).mean()
+    outside998 = ((rate > lim["high_99.8"]) | (rate < lim["low_99.8"])).mean()
+    assert 0.03 <= outside95 <= 0.065 and outside998 <= 0.006
+
+
 def test_limits_narrow_with_size_and_approach_the_normal_ones():
     lim = funnel_limits([100, 1000, 10_000, 1_000_000], 0.2)
     width = lim["high_99.8"] - lim["low_99.8"]
