@@ -16,8 +16,9 @@ publicity (publicity_spend), stipend (allowance, family_allowance), outreach
 
 Output: expected counts now and after the change, the change with its
 confidence interval (delta method), and a prediction interval for next cycle's
-count that includes parameter uncertainty and outcome noise (--reps draws,
---seed).
+count that includes parameter uncertainty, the estimation error of the fixed
+effects and outcome noise (--reps draws, --seed); --cycle-sd adds a common shock
+for what makes next cycle differ from the latest.
 
 预测下一批次在调整宣传经费、优待金、入户动员后的报名人数与退兵人数，给出置信区间与
 包含参数不确定性和随机波动的预测区间。
@@ -41,6 +42,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--reps", type=int, default=4000, help="draws for the prediction interval (default 4000)")
     p.add_argument("--seed", type=int, default=12345, help="seed of the draws (default 12345)")
     p.add_argument("--level", type=float, default=0.95, help="interval level (default 0.95)")
+    p.add_argument("--cycle-sd", type=float, default=0.0, metavar="SD",
+                   help="sd of a common shock to next cycle's log rate (default 0: the latest cycle replayed)")
     p.add_argument("--lang", default="zh,en", help="languages of the text output (default zh,en)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=run)
@@ -63,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
             and panel["returned"].notna().any():
         discharge = fit_discharge(panel, level=args.level)
     result = next_cycle(signup, changes, discharge=discharge, district=args.district, city=args.city,
-                        level=args.level, reps=args.reps, seed=args.seed)
+                        level=args.level, reps=args.reps, seed=args.seed, cycle_sd=args.cycle_sd)
     if args.json:
         out = result.to_dict()
         out["data"] = str(args.data)
