@@ -29,7 +29,7 @@ def test_template_reads_back_as_an_empty_valid_panel(tmp_path, lang, capsys):
     assert list(df.columns) == [c.name for c in PANEL_COLUMNS]
     assert df["year"].dtype == "int64" and df["eligible_youth"].dtype == "float64"
     assert main(["validate", str(out)]) == 0
-    assert "OK: 0 rows" in capsys.readouterr().out
+    assert "OK: 0 rows" in capsys.readouterr().err  # validate's whole report is on stderr
 
 
 def test_template_has_units_validation_and_dictionary(tmp_path):
@@ -38,17 +38,17 @@ def test_template_has_units_validation_and_dictionary(tmp_path):
     out = tmp_path / "t.xlsx"
     main(["template", "--lang", "zh", str(out)])
     wb = load_workbook(out)
-    data, dictionary = wb.worksheets
+    data, _instructions, dictionary = wb.worksheets
     headers = [c.value for c in data[1]]
     assert "宣传经费（元）" in headers and "适龄青年数（人）" in headers and "征集批次" in headers
     rules = {str(dv.sqref).split(":")[0][:-1]: dv for dv in data.data_validations.dataValidation}
     half_letter = data.cell(row=1, column=headers.index("征集批次") + 1).column_letter
-    assert rules[half_letter].formula1 == '"1,2"'
+    assert rules[half_letter].formula1 == '"上半年,下半年"'
     count_letter = data.cell(row=1, column=headers.index("应征报名人数（人）") + 1).column_letter
     assert rules[count_letter].type == "whole" and rules[count_letter].formula1 == "0"
     assert rules[count_letter].operator == "greaterThanOrEqual"
     assert dictionary.max_row >= len(data_dictionary("panel")) + 1
-    assert [c.value for c in dictionary[1]] == list(data_dictionary("panel")[0])
+    assert [c.value for c in dictionary[1]] == ["列名", "中文列名", "也可写作", "类型", "单位", "用途"]
 
 
 def test_filled_template_is_read(tmp_path):
@@ -98,7 +98,7 @@ def test_validate_several_files_and_kinds(tmp_path, capsys):
     bad = mf.write_rule_break(tmp_path / "bad.csv", "half_1_or_2")
     assert main(["validate", str(good), str(bad)]) == 2
     out = capsys.readouterr()
-    assert "good.csv: OK: 4 rows" in out.out and "bad.csv: row 5: column '征集批次': error" in out.err
+    assert "good.csv: OK: 4 rows" in out.err and "bad.csv: row 5: column '征集批次': error" in out.err
     assert main(["validate", "--kind", "panel", str(good)]) == 0
 
 
