@@ -299,3 +299,14 @@ def test_first_place_is_claimed_only_with_a_one_to_one_interval():
     assert "can be called first" in _first_sentence(one, "95%", "en")
     assert "not surely" in _first_sentence(wide, "95%", "en") and "可能排名第一" in _first_sentence(wide, "95%", "zh")
     assert "cannot say" in _first_sentence(pd.concat([one, wide]), "95%", "en")
+
+
+def test_checking_a_boast_of_zero_returns(panel):
+    lt = league_table(panel)
+    rows = panel[panel["district"] == "模拟区1-3"].sort_values(["year", "half"])
+    expected = zero_run_probability(rows["enlisted"].to_numpy(), lt.pooled_rate, 3)
+    assert lt.zero_run_chance("模拟区1-3", 3) == pytest.approx(expected)
+    assert lt.zero_run_chance(str(rows["district_code"].iloc[0]), 3) == pytest.approx(expected)
+    assert lt.zero_run_chance("模拟区1-3", 3) > lt.zero_run_chance("模拟区1-3", 6)
+    with pytest.raises(InputError):
+        lt.zero_run_chance("nowhere", 3)

@@ -495,6 +495,16 @@ class LeagueTable:
         return values.loc[keep, ["district", "district_key", self.denominator, "rate", "flag"]].rename(
             columns={self.denominator: "n"}).reset_index(drop=True)
 
+    def zero_run_chance(self, district: str, k: int) -> float:
+        """Chance that ``district`` (name or key), at the pooled rate and its own cycle sizes, has a
+        run of at least ``k`` cycles without an event: to check a boast such as "zero returns for
+        three cycles"."""
+        keys = self.data.loc[(self.data["district"] == district) | (self.data["district_key"] == district),
+                             "district_key"]
+        if keys.empty:
+            raise InputError(f"no district {district!r} in the league table")
+        return zero_run_probability(self.sizes[keys.iloc[0]], self.pooled_rate, int(k))
+
     def statements(self, lang: str = "zh") -> list[str]:
         """Plain sentences on which rankings and claims the data can support."""
         return _statements(self, lang)
