@@ -195,8 +195,9 @@ def _umask() -> int:
     return mask
 
 
-def _recover(store: Path) -> None:
-    """Undo a swap interrupted between its two renames; drop leftover temporary folders."""
+def _recover(store: Path, *, clean: bool = True) -> None:
+    """Undo a swap interrupted between its two renames; with ``clean`` (only under the lock), also
+    drop leftover temporary folders, which another ingest may still be building otherwise."""
     if not store.parent.exists():
         return
     olds = _old_copies(store)
@@ -205,8 +206,9 @@ def _recover(store: Path) -> None:
             shutil.rmtree(store)  # only the lock file a later run made
         os.rename(olds[-1], store)
         olds = olds[:-1]
-    for path in olds + sorted(store.parent.glob(f".{store.name}.tmp-*")):
-        shutil.rmtree(path, ignore_errors=True)
+    if clean:
+        for path in olds + sorted(store.parent.glob(f".{store.name}.tmp-*")):
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def _has_manifest(store: Path) -> bool:
@@ -630,7 +632,7 @@ def ingest(files: Sequence[str | os.PathLike], store: str | os.PathLike, *, repl
     given = Path(store)
     store = _resolve_store(given)
     files = [Path(f) for f in files]
-    _recover(store)  # before locking: an interrupted swap may have left no store folder to lock
+    _recover(store, clean=False)  # before locking: an interrupted swap may have left no store folder
     _check_store(store)  # before locking: no lock file is left in a folder that is not a store
     with _locked(store) as created:
         try:
