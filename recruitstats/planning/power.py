@@ -250,7 +250,7 @@ class _Fitter:
         if not converged:
             return math.nan, math.nan
         if self.jackknife:
-            var = self._jackknife(y, n, offset, X, beta[self.k])
+            var = self._jackknife(y, n, offset, X, beta[self.k], eta)
         else:
             mu, w = _mean_and_weight(eta, n, self.family)
             Xt = self.absorber.demean(X, w)
@@ -261,11 +261,12 @@ class _Fitter:
             var = float(row @ row) * small_sample_factor(len(y), X.shape[1] + 1, self.n_d)
         return float(beta[self.k]), math.sqrt(var) if var >= 0 else math.nan
 
-    def _jackknife(self, y, n, offset, X, b: float) -> float:
+    def _jackknife(self, y, n, offset, X, b: float, eta: np.ndarray) -> float:
         draws = np.empty(self.n_d)
         for g, (keep, absorber) in enumerate(self.leave_out):
-            try:
-                beta, _, converged, _ = _irls(y[keep], n[keep], offset[keep], X[keep], absorber, self.family)
+            try:  # each leave-one-district-out fit starts from the full-sample linear predictor
+                beta, _, converged, _ = _irls(y[keep], n[keep], offset[keep], X[keep], absorber, self.family,
+                                              eta0=eta[keep])
             except InputError:
                 return math.nan
             draws[g] = beta[self.k] if converged else math.nan
