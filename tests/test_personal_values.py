@@ -189,3 +189,10 @@ def test_numbers_in_names_headers_ids_and_note_rows_stay_out_of_the_store(tmp_pa
             assert not _leaks(corpus, path.read_bytes()), path
     ids = read_table(store / "processed" / "recruits.parquet").data["recruit_id"].tolist()
     assert all(i.startswith("p") for i in ids)
+
+
+def test_long_digit_strings_never_become_floats(tmp_path):
+    path = tmp_path / "p.csv"  # 18 digits that are not an ID (no valid check digit): kept exactly, as text
+    path.write_text("区县,年度,征集批次,批次编号\n甲区,2021,1,123456789012345678\n乙区,2021,1,\n", encoding="utf-8")
+    data = read_table(path).data
+    assert data["批次编号"].tolist()[0] == "123456789012345678"

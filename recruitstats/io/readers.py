@@ -327,11 +327,21 @@ def _from_columns(labels: list[str], units: list[str], columns: list[list], rows
     required = {n for n, c in table.items() if c.required} | set(needed)
     ctx = _Ctx(file, kind, rows, frozenset(required), problems)
     data, headers = _assemble(ctx, cols, table, header_row)
+    _long_numbers_as_text(cols, data)
     if kind == "recruits" and "recruit_id" in data:
         _pseudonymise_ids(ctx, data, headers, key, data_dir, copy)
     rules = validate_panel if kind == "panel" else validate_recruits
     ctx.problems += rules(data, file=file, rows=rows, headers=headers)
     return ReadResult(data, _one_error_per_cell(ctx.problems), file, kind, rows, headers, copy=copy)
+
+
+def _long_numbers_as_text(cols: list[_Col], data: pd.DataFrame) -> None:
+    """Unknown columns of digit strings longer than a double holds (16+ digits) stay text, exactly."""
+    for c in cols:
+        if c.name is None and c.label in data and data[c.label].dtype.kind == "f":
+            if any(isinstance(v, str) and len(v.strip()) >= 16 and v.strip().isdigit() for v in c.values):
+                data[c.label] = np.array([v.strip() if isinstance(v, str) and v.strip() else np.nan
+                                          for v in c.values], dtype=object)
 
 
 def _one_error_per_cell(problems: list[Problem]) -> list[Problem]:
