@@ -516,6 +516,8 @@ def run_notebooks(
     log = log or (lambda line: print(line, file=sys.stderr))
     nb_paths = _notebook_paths(Path(notebooks or default_notebooks()).resolve(), only)
     out = Path(out).resolve()
+    if out.exists() and not out.is_dir():
+        raise InputError("--out is a file, not a folder; nothing was written", file=str(out))
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".recruitstats-run-", dir=out.parent))
     try:
