@@ -235,3 +235,19 @@ def test_threshold_is_checked_and_changes_what_is_hidden(panel):
         scorecard(panel, threshold=0)
     strict = scorecard(panel, threshold=10)
     assert strict.rows["suppressed"].map(len).sum() > scorecard(panel).rows["suppressed"].map(len).sum()
+
+
+def test_two_shares_of_nested_counts_do_not_reveal_their_difference(tmp_path):
+    """college_share and graduate_share side by side: college - graduates (students) is a count too."""
+    body = "".join(f'[[indicators]]\nkey = "{k}"\nnumerator = "{n}"\ndenominator = "enlisted"\n\n'
+                   for k, n in (("college_share", "enlisted_college"), ("graduate_share", "enlisted_graduates")))
+    path = _scheme(tmp_path, 'name = "two"\n\n' + body)
+    data = pd.DataFrame({"district": ["A", "B"], "year": [2021, 2021], "half": [2, 2],
+                         "enlisted": [100.0, 100.0], "enlisted_college": [40.0, 40.0],
+                         "enlisted_graduates": [37.0, 20.0]})
+    card = scorecard(data, path)
+    assert card.rows.loc[0, "suppressed"] and not card.rows.loc[1, "suppressed"]
+    college = card.rows["college_share"] * 100
+    graduates = card.rows["graduate_share"] * 100
+    gap = (college - graduates).dropna()
+    assert not ((gap.round() > 0) & (gap.round() < 5)).any()

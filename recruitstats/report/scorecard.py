@@ -24,7 +24,8 @@ import pandas as pd
 from recruitstats.errors import InputError, Problem
 from recruitstats.report.suppression import (
     SUPPRESSED_MARK, Protected, check_threshold, protect, suppression_note)
-from recruitstats.schema import DERIVED_RATES, PANEL_COLUMNS, SUPPRESSION_THRESHOLD, canonical_name
+from recruitstats.schema import (
+    DERIVED_RATES, PANEL_COLUMNS, PANEL_ORDERINGS, SUPPRESSION_THRESHOLD, canonical_name)
 
 __all__ = ["Indicator", "Scheme", "Scorecard", "load_scheme", "parse_scheme", "scorecard",
            "FUNNEL_STAGES", "people_columns", "district_key"]
@@ -329,6 +330,8 @@ def _controls(scheme: Scheme, panel: pd.DataFrame) -> tuple[list[str], list[tupl
     for ind in scheme.indicators:  # a share's complement (recruits who are not students) counts people too
         if ind.numerator in people and ind.denominator in people:
             chains.append((ind.denominator, ind.numerator))
+    chains += [(larger, smaller) for smaller, larger, _ in PANEL_ORDERINGS  # graduates inside college recruits
+               if smaller in counts and larger in counts]
     priority = {c: used.count(c) + (c in FUNNEL_STAGES) for c in counts}
     return counts, chains, priority
 
