@@ -469,7 +469,7 @@ def _prepare(data, config, work: Path):
     cfg = load_config(config)
     combined = combine_data(paths)
     checks = assess(combined.panel, combined.recruits, synthetic=combined.synthetic,
-                    truth=combined.truth is not None)
+                    truth=combined.truth is not None, levers=cfg.levers)
     _write_data(combined, work / "data")
     return paths, cfg, combined, checks
 

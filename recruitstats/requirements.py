@@ -143,8 +143,21 @@ def _skip(analysis: str, zh: str, en: str) -> Check:
 
 # --- panel analyses ----------------------------------------------------------------
 
-def _lever_check(panel: pd.DataFrame, model: str, role: str) -> Check:
-    num, den, kind = _DEFAULT_LEVERS[role]
+def _lever_columns(role: str, entry: str | None) -> tuple[str, str | None, str]:
+    """(column, denominator, transform) of the lever-registry entry playing ``role``."""
+    if entry is None or entry == role:
+        return _DEFAULT_LEVERS[role]
+    try:
+        from recruitstats.levers import get_lever
+
+        lever = get_lever(entry)
+    except (ImportError, InputError, KeyError):
+        return _DEFAULT_LEVERS[role]
+    return lever.column, lever.per, lever.kind
+
+
+def _lever_check(panel: pd.DataFrame, model: str, role: str, entry: str | None = None) -> Check:
+    num, den, kind = _lever_columns(role, entry)
     name = f"{model}.{role}"
     zh_role = _LEVER_ZH[role]
     for col in (num, den):
@@ -164,7 +177,7 @@ def _lever_check(panel: pd.DataFrame, model: str, role: str) -> Check:
 
 
 def _rate_model_checks(panel: pd.DataFrame, model: str, outcome: str, exposure: str,
-                       zh_model: str) -> tuple[list[Check], tuple[str, ...]]:
+                       zh_model: str, levers: dict[str, str]) -> tuple[list[Check], tuple[str, ...]]:
     missing = [c for c in (outcome, exposure) if _usable(panel, c) is None]
     if missing:
         cols = ", ".join(missing)
@@ -182,13 +195,13 @@ def _rate_model_checks(panel: pd.DataFrame, model: str, outcome: str, exposure: 
                       f"only one call-up cycle: with district fixed effects the levers are identified from "
                       f"changes over time within a district, which needs at least two cycles; the {model} "
                       "model is not estimated.")], ()
-    levers = [_lever_check(panel, model, role) for role in _DEFAULT_LEVERS]
-    roles = tuple(c.analysis.split(".")[1] for c in levers if c.status == "ok")
+    checked = [_lever_check(panel, model, role, levers.get(role)) for role in _DEFAULT_LEVERS]
+    roles = tuple(c.analysis.split(".")[1] for c in checked if c.status == "ok")
     if not roles:
         return [_skip(model, f"没有可用的政策杠杆（宣传经费、优待金、入户动员均缺失或不可用），未估计{zh_model}。",
                       f"none of the levers (publicity, stipend, outreach) can be measured in these data; the "
-                      f"{model} model is not estimated."), *levers], ()
-    checks = [Check(model, "ok"), *levers]
+                      f"{model} model is not estimated."), *checked], ()
+    checks = [Check(model, "ok"), *checked]
     if n_districts < FEW_CLUSTERS:
         checks.append(Check(f"{model}.inference", "caution",
                             f"只有 {n_districts} 个区县，聚类数太少，{zh_model}的标准误、置信区间和 p 值不可靠；"
@@ -202,21 +215,21 @@ def _rate_model_checks(panel: pd.DataFrame, model: str, outcome: str, exposure: 
 _FUNNEL = ("applicants", "medical_examined", "medical_passed", "political_passed", "enlisted", "returned")
 
 
-def _panel_checks(panel: pd.DataFrame) -> tuple[list[Check], dict[str, tuple[str, ...]]]:
+def _panel_checks(panel: pd.DataFrame, levers: dict[str, str]) -> tuple[list[Check], dict[str, tuple[str, ...]]]:
     if any(_usable(panel, c) is not None for c in _FUNNEL):
         checks = [Check("funnel", "ok")]
     else:
         checks = [_skip("funnel", "没有报名、体检、政考、入伍或退兵人数，未画征集流程（漏斗）。",
                         "no counts of applicants, examinations, enlistment or returns: the recruitment "
                         "funnel is not shown.")]
-    signup, roles_s = _rate_model_checks(panel, "signup", "applicants", "eligible_youth", "报名模型")
+    signup, roles_s = _rate_model_checks(panel, "signup", "applicants", "eligible_youth", "报名模型", levers)
     checks += signup
     if signup[0].runs and _usable(panel, "unemployment_rate") is None:
         checks.append(Check("signup.controls", "skipped",
                             "缺少 unemployment_rate（失业率），稳健性检验中不含失业率控制变量的设定。",
                             "no unemployment_rate values: the robustness check with the unemployment "
                             "control is left out."))
-    discharge, roles_d = _rate_model_checks(panel, "discharge", "returned", "enlisted", "退兵模型")
+    discharge, roles_d = _rate_model_checks(panel, "discharge", "returned", "enlisted", "退兵模型", levers)
     if discharge[0].runs and float(_usable(panel, "returned").sum()) == 0:
         discharge = [_skip("discharge", "数据中没有退兵记录（退兵人数全为零），未估计区县退兵模型。",
                            "no recruit was returned in these data (returned is zero throughout): the "
@@ -279,7 +292,7 @@ def _survival_checks(recruits: pd.DataFrame | None, window_days: int) -> tuple[l
 # --- entry point ------------------------------------------------------------------
 
 def assess(panel: pd.DataFrame, recruits: pd.DataFrame | None = None, *, synthetic: bool = False,
-           truth: bool = False, window_days: int = 90) -> Assessment:
+           truth: bool = False, window_days: int = 90, levers: dict[str, str] | None = None) -> Assessment:
     """Check what every analysis needs, before anything is fitted.
 
     Parameters
@@ -289,6 +302,8 @@ def assess(panel: pd.DataFrame, recruits: pd.DataFrame | None = None, *, synthet
     synthetic : the data are synthetic (simulated); only then is a truth shown.
     truth : the data come with the simulation's true values (``truth.json``).
     window_days : the early-discharge window of the survival analysis.
+    levers : lever role -> lever-registry entry (the project config's ``levers``); default:
+        the SCHEMA.md levers (publicity_spend, family_allowance / avg_wage, door_visits).
 
     Returns
     -------
@@ -304,7 +319,7 @@ def assess(panel: pd.DataFrame, recruits: pd.DataFrame | None = None, *, synthet
     if panel is None or len(panel) == 0:
         raise InputError([Problem("no data rows: the panel is empty (a blank template?); fill in at least one "
                                   "district and cycle / 没有数据行：面板为空（空白模板？），请至少填写一个区县和批次")])
-    checks, roles = _panel_checks(panel)
+    checks, roles = _panel_checks(panel, dict(levers or {}))
     survival, covariates = _survival_checks(recruits, window_days)
     checks += survival
     if not (synthetic and truth):

@@ -220,3 +220,11 @@ def test_report_tables_are_text_with_separators_digits_and_chinese_labels():
     assert list(en.columns)[:2] == ["applicants", "share of previous stage"] and en.iloc[1, 3] == "no"
     assert auto_decimals(pd.Series([1.0, 2.0])) == 0 and auto_decimals(pd.Series([123.456])) == 0
     assert auto_decimals(pd.Series([0.1234])) == 3 and format_table(df, digits=1).iloc[0, 0] == "156,418"
+
+
+def test_the_configured_lever_measure_is_the_one_checked(files):
+    panel = _load(files / "no_door_visits.csv")
+    checks = assess(panel, levers={"outreach": "counselors_trained"})
+    assert checks.can("signup.outreach") and checks.levers() == ["publicity", "stipend", "outreach"]
+    missing = assess(panel.drop(columns=["counselors_trained"]), levers={"outreach": "counselors_trained"})
+    assert "counselors_trained" in missing.get("signup.outreach").en
