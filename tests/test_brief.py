@@ -142,10 +142,11 @@ def test_numbers_in_the_brief_equal_those_of_the_results(built, inputs):
         dis = inputs.discharge.to_dict()["effects"]
         for lever in ("outreach", "followup_contacts"):  # the levers the brief reports for returns
             assert nums[f"discharge.{lever}.coef"][0] == dis[lever]["coef"]
-            assert nums[f"discharge.{lever}.additional"][0] == inputs.discharge_effects.loc[lever, "additional"]
-        cost = inputs.discharge_costs.loc["outreach", "cost_per_avoided_return"]
-        if np.isfinite(cost):
-            assert nums["discharge.outreach.cost"][0] == cost
+            if inputs.discharge_effects is not None:  # None: left out by the prediction check (said in the text)
+                assert nums[f"discharge.{lever}.additional"][0] == inputs.discharge_effects.loc[lever, "additional"]
+        costs = inputs.discharge_costs
+        if costs is not None and np.isfinite(costs.loc["outreach", "cost_per_avoided_return"]):
+            assert nums["discharge.outreach.cost"][0] == costs.loc["outreach", "cost_per_avoided_return"]
 
 
 def test_a_changed_result_changes_the_text(inputs, panel, monkeypatch):
@@ -287,3 +288,23 @@ def test_cli_writes_one_language_under_a_config(tmp_path, capsys):
     html = (out / "brief.en.html").read_text(encoding="utf-8")
     assert "fewer than 10 people" in html and "recruitstats.toml (SHA-256" in html
     assert len(capsys.readouterr().out.splitlines()) == 4
+
+
+def test_policy_numbers_that_do_not_reproduce_the_fit_are_not_quoted(inputs, panel, monkeypatch):
+    """A "+10%" number is a difference of predictions; if the prediction at the data misses the fit, none is quoted."""
+    from recruitstats import policy
+
+    real = policy.effect_of_increase
+
+    def off(result, **kw):
+        out = real(result, **kw)
+        out["baseline"] += 1.0
+        return out
+
+    monkeypatch.setattr(policy, "effect_of_increase", off)
+    changed = inputs_from_results(inputs.signup, None, panel=panel, scorecard=inputs.scorecard, league=None)
+    assert [p for p, _ in changed.skipped] == ["policy.signup"]
+    brief = compose(changed, "en", figures=False)
+    assert not any(k.endswith(".additional") or k.endswith(".cost") for k in brief.numbers())
+    assert "The brief does not quote the +10% effects and costs of the sign-up model" in brief.plain_text()
+    assert brief.numbers()["signup.publicity.coef"].value == inputs.signup.to_dict()["effects"]["publicity"]["coef"]

@@ -336,17 +336,46 @@ def inputs_from_results(signup, discharge, *, panel: pd.DataFrame, config=None, 
     e = policy.elasticities(signup)
     effects = _call(policy.effect_of_increase, signup, panel=panel, config=config, pct=pct)
     costs = _call(policy.cost_per_applicant, signup, panel=panel, config=config, pct=pct)
+    skipped = []
+    why = _check_predictions(signup, effects)
+    if why:  # a prediction that does not reproduce the fit gives no number
+        effects, costs = effects.iloc[0:0], None
+        skipped.append(("policy.signup", why))
     d_effects = d_costs = None
     if discharge is not None:
         d_effects = _call(policy.effect_of_increase, discharge, panel=panel, config=config, pct=pct)
         if hasattr(policy, "cost_per_avoided_return"):
             d_costs = _call(policy.cost_per_avoided_return, discharge, panel=panel, config=config, pct=pct)
+        why = _check_predictions(discharge, d_effects)
+        if why:
+            d_effects, d_costs = None, None
+            skipped.append(("policy.discharge", why))
     prov = {"files": [(Path(f).name, sha256(f)) for f in files], "version": __version__,
             "date": date.today().isoformat(), "config": _config_text(config)}
     return BriefInputs(signup=signup, discharge=discharge, elasticities=e, signup_effects=effects,
                        signup_costs=costs, discharge_effects=d_effects, discharge_costs=d_costs,
                        scorecard=scorecard, league=league, coverage=_coverage(panel), provenance=prov,
-                       synthetic=_is_synthetic(panel), threshold=int(getattr(config, "threshold", 5)), pct=pct)
+                       synthetic=_is_synthetic(panel), threshold=int(getattr(config, "threshold", 5)), pct=pct,
+                       skipped=tuple(skipped))
+
+
+def _check_predictions(result, effects: pd.DataFrame) -> str | None:
+    """Why the policy quantities of a result cannot be quoted, or None when they can.
+
+    "+x%" numbers are differences of the model's predictions. At the data the
+    prediction must equal the fitted values (per cycle); when it does not, every
+    such number would be wrong, so the brief leaves them out and says why.
+    """
+    if effects is None or len(effects) == 0 or "baseline" not in effects:
+        return None
+    rows = result.data.loc[result.rows_used]
+    cycles = rows["cycle"].nunique() if "cycle" in rows else rows.groupby(["year", "half"]).ngroups
+    fitted = float(result.fitted.sum()) / max(int(cycles), 1)
+    predicted = float(effects["baseline"].iloc[0])
+    if abs(predicted - fitted) <= 1e-6 * max(1.0, abs(fitted)):
+        return None
+    return (f"predictions at the estimates give {predicted:.4g} per cycle but the fitted values {fitted:.4g}; "
+            "the +x% effects and costs are not quoted")
 
 
 def _config_text(config) -> str | None:
@@ -404,7 +433,7 @@ def collect(panel: pd.DataFrame, *, config=None, files: Sequence[str | Path] = (
     league, why_league = _try("league", lambda: _league(panel, config))
     inputs = inputs_from_results(signup, discharge, panel=panel, config=config, scorecard=card, league=league,
                                  files=files)
-    return replace(inputs, skipped=tuple(w for w in (why_card, why_league) if w))
+    return replace(inputs, skipped=inputs.skipped + tuple(w for w in (why_card, why_league) if w))
 
 
 # --- composing one language ----------------------------------------------------------

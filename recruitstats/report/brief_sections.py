@@ -343,7 +343,8 @@ def cannot_tell(inputs: BriefInputs, lang: str) -> Section:
     if inputs.league is not None:
         items += [Para((line,)) for line in inputs.league.statements(lang)]
     for part, reason in inputs.skipped:
-        items.append(sentence("c.skipped", lang, part=text(f"part.{part}", lang), reason=reason))
+        key = "c.prediction_check" if part.startswith("policy.") else "c.skipped"
+        items.append(sentence(key, lang, part=text(f"part.{part}", lang), reason=reason))
     items.append(sentence("c.causal", lang))
     return Section(text("sec.cannot_tell", lang), (Bullets(tuple(items)),))
 

@@ -246,6 +246,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "c.skipped": _t("本简报未包含{part}：数据不足（{reason}）。", "The brief has no {part}: the data cannot give it ({reason})."),
     "c.indicator_missing": _t("记分卡无法计算{indicator}：数据缺少 {columns} 列。",
                               "The scorecard cannot compute {indicator}: the data lack {columns}."),
+    "c.prediction_check": _t("本简报未引用{part}：模型在现有数据上的预测与拟合值不一致（{reason}），这些数字不可靠。",
+                             "The brief does not quote {part}: the model's predictions at the data do not reproduce "
+                             "its fitted values ({reason})."),
+    "part.policy.signup": _t("报名模型“增加 10%”的效果与成本", "the +10% effects and costs of the sign-up model"),
+    "part.policy.discharge": _t("退兵模型“增加 10%”的效果与成本",
+                                "the +10% effects and costs of the discharge model"),
     "part.scorecard": _t("“五率”记分卡", "scorecard"),
     "part.league": _t("区县退兵率排名和漏斗图", "league table and funnel plot of return rates"),
     "model.signup": _t("报名模型", "Sign-up model"),
