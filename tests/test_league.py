@@ -261,7 +261,16 @@ def _one_hidden_cycle(panel: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-@pytest.mark.parametrize("change", [lambda p: p, _one_hidden_cycle])
+def _complement_hidden(panel: pd.DataFrame) -> pd.DataFrame:
+    """District 1-2 with 6 of 8 recruits returned in one cycle (2 stayed), none returned otherwise."""
+    out = panel.copy()
+    rows = out.index[out["district"] == "模拟区1-2"]
+    out.loc[rows, "returned"] = 0.0
+    out.loc[rows[4], ["returned", "enlisted", "enlisted_college", "enlisted_graduates"]] = [6.0, 8.0, 3.0, 1.0]
+    return out
+
+
+@pytest.mark.parametrize("change", [lambda p: p, _one_hidden_cycle, _complement_hidden])
 def test_league_totals_and_scorecard_cycles_together_reveal_no_small_count(panel, change):
     """A district's total in the league table minus its cycles shown in the scorecard is never 1 to 4."""
     from recruitstats.report.scorecard import scorecard
@@ -281,6 +290,9 @@ def test_league_totals_and_scorecard_cycles_together_reveal_no_small_count(panel
                     continue
                 rest = total - cycles[col].sum()
                 assert not 0 < rest < 5, (measure, key, col, rest)
+                lone = cycles[col].isna()
+                if col == num and lone.sum() == 1 and not np.isnan(cycles.loc[lone, den].iloc[0]):
+                    assert not 0 < cycles.loc[lone, den].iloc[0] - rest < 5, (measure, key, "complement")
 
 
 def test_a_missing_cycle_breaks_a_run_of_zero_returns(panel):

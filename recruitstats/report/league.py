@@ -289,10 +289,16 @@ def _select(panel: pd.DataFrame, measure: str, period) -> tuple[pd.DataFrame, st
     return data, num, den
 
 
-def _small_remainder(cells: pd.DataFrame, threshold: int) -> np.ndarray:
-    """Per district: would its total, shown beside its cycles (scorecard, funnel), reveal the cycles hidden there?"""
-    hidden = cells.where((cells > 0) & (cells < threshold), 0).sum(axis=1).to_numpy()
-    return (hidden > 0) & (hidden < threshold)
+def _small_remainder(cells: pd.DataFrame, complement: pd.DataFrame, threshold: int) -> np.ndarray:
+    """Per district: would its total, shown beside its cycles (scorecard, funnel), reveal a cycle hidden there?
+
+    A cycle is hidden there when its count, or its complement (recruits not
+    returned), is from 1 to threshold - 1; the total minus the cycles shown reveals
+    the hidden ones' sum, which must not be small nor a single cell.
+    """
+    hidden = ((cells > 0) & (cells < threshold)) | ((complement > 0) & (complement < threshold))
+    total = cells.where(hidden, 0).sum(axis=1).to_numpy()
+    return ((total > 0) & (total < threshold)) | (hidden.sum(axis=1).to_numpy() == 1)
 
 
 def _by_district(data: pd.DataFrame, num: str, den: str, threshold: int) -> pd.DataFrame:
@@ -306,7 +312,8 @@ def _by_district(data: pd.DataFrame, num: str, den: str, threshold: int) -> pd.D
         "events": events.sum(axis=1).to_numpy(), "size": sizes.sum(axis=1).to_numpy(),
         "cycles": data.groupby("_key").size().reindex(events.index).to_numpy(),
         "_sizes": list(sizes.to_numpy()), "_events": list(events.to_numpy()),
-        "_hide_events": _small_remainder(events, threshold), "_hide_size": _small_remainder(sizes, threshold)})
+        "_hide_events": _small_remainder(events, sizes - events, threshold),
+        "_hide_size": _small_remainder(sizes, sizes - events, threshold)})
 
 
 def _flag(rate: np.ndarray, limits: pd.DataFrame) -> list[str]:
