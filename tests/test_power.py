@@ -26,6 +26,26 @@ def test_per_simulation_fit_equals_fit_rate(vcov):
     assert se == pytest.approx(ref.se["publicity"], rel=1e-6)
 
 
+@pytest.mark.parametrize("vcov", ["cluster", "jackknife"])
+def test_city_clusters_equal_fit_rate(vcov):
+    panel = power_panel(districts=20, cycles=5, effect=0.1, seed=8, cities=6, city_sd=0.1)
+    assert panel.groupby("city")["district"].nunique().tolist() == [4, 3, 3, 4, 3, 3]
+    ref = fit_rate(panel, outcome="applicants", exposure="eligible_youth", regressors=list(LEVERS),
+                   fixed_effects=["district", "cycle_index"], cluster="city", vcov=vcov)
+    fitter = _Fitter(20, 5, "publicity", "poisson", vcov, cities=6)
+    levers = {k: panel[k].to_numpy().reshape(20, 5) for k in LEVERS}
+    b, se = fitter.fit(panel["applicants"].to_numpy(), panel["eligible_youth"].to_numpy(), levers)
+    assert b == pytest.approx(ref.params["publicity"], rel=1e-8)
+    assert se == pytest.approx(ref.se["publicity"], rel=1e-6)
+
+
+def test_city_shocks_need_city_clusters():
+    """Common city shocks: clustering by city keeps the size near alpha."""
+    r = power(48, 8, 0.0, 200, 9, cities=12, city_sd=0.15, rho=0.0, lever="outreach", progress=False)
+    assert r.clusters == 12 and "by city" in r.inference and "CRV3" in r.inference
+    assert abs(r.size - 0.05) < 3 * np.sqrt(0.05 * 0.95 / 200)
+
+
 def test_panel_is_labelled_synthetic_and_reproducible():
     a = power_panel(districts=5, cycles=4, effect=0.1, seed=1)
     b = power_panel(districts=5, cycles=4, effect=0.1, seed=1)
@@ -61,7 +81,8 @@ def test_stipend_lever_and_reproducibility():
 
 
 @pytest.mark.parametrize("kwargs", [dict(districts=2), dict(cycles=1), dict(sims=0), dict(effect=float("nan")),
-                                    dict(seed=-1), dict(lever="posters"), dict(alpha=0.7)])
+                                    dict(seed=-1), dict(lever="posters"), dict(alpha=0.7), dict(cities=1),
+                                    dict(cities=11), dict(city_sd=0.1)])
 def test_bad_options_are_input_errors(kwargs):
     args = dict(districts=10, cycles=5, effect=0.1, sims=5, seed=1) | kwargs
     with pytest.raises(InputError):

@@ -28,6 +28,7 @@ A progress bar is shown on standard error when it is a terminal.
 Examples:
   recruitstats power --districts 45 --cycles 10 --effect 0.1 --sims 1000
   recruitstats power --districts 24 --cycles 8 --effect 0.3 --sims 500 --lever stipend --json
+  recruitstats power --districts 96 --cycles 10 --effect 0.1 --sims 500 --cities 12 --city-sd 0.05
 """
 
 
@@ -45,6 +46,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--alpha", type=float, default=0.05, help="two-sided significance level (default 0.05)")
     p.add_argument("--rho", type=float, default=0.3,
                    help="serial correlation of the sign-up noise within a district (default 0.3)")
+    p.add_argument("--cities", type=int, default=None, metavar="N",
+                   help="group the districts into N cities and cluster errors by city")
+    p.add_argument("--city-sd", type=float, default=0.0, metavar="SD",
+                   help="sd of a shock common to a city's districts each cycle (log scale; needs --cities)")
     p.add_argument("--vcov", default="auto", choices=["auto", "cluster", "jackknife"],
                    help="auto (CRV1, or CRV3 below 40 districts; default), cluster (CRV1), jackknife (CRV3)")
     p.add_argument("--family", default="poisson", choices=["poisson", "binomial"], help="model family")
@@ -61,7 +66,8 @@ def run(args: argparse.Namespace) -> int:
     if not langs or any(x not in ("zh", "en") for x in langs):
         raise InputError(f"--lang takes zh, en or zh,en, not {args.lang!r}")
     result = power(args.districts, args.cycles, args.effect, args.sims, args.seed, alpha=args.alpha,
-                   lever=args.lever, family=args.family, vcov=args.vcov, rho=args.rho)
+                   lever=args.lever, family=args.family, vcov=args.vcov, rho=args.rho, cities=args.cities,
+                   city_sd=args.city_sd)
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:

@@ -74,6 +74,9 @@ class PowerResult:
     vcov: str
     rho: float
     seed: int
+    clusters: int
+    cluster: str
+    city_sd: float
     inference: str
     inference_zh: str
     power_mc_se: float
@@ -88,7 +91,8 @@ class PowerResult:
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe dict with the SCHEMA.md keys and the design and method."""
         keys = ["power", "mde", "alpha", "sims", "districts", "cycles", "effect", "size", "lever",
-                "family", "vcov", "rho", "seed", "inference", "power_mc_se", "size_mc_se",
+                "family", "vcov", "rho", "seed", "clusters", "cluster", "city_sd", "inference", "power_mc_se",
+                "size_mc_se",
                 "mean_estimate", "sd_estimate", "mean_se", "failed"]
         out = {k: getattr(self, k) for k in keys}
         out = {k: (float(v) if isinstance(v, (float, np.floating)) else v) for k, v in out.items()}
@@ -114,7 +118,8 @@ class PowerResult:
 
 # --- checks -----------------------------------------------------------------
 
-def _check(districts, cycles, effect, sims, seed, alpha, lever, family, vcov, rho) -> None:
+def _check(districts, cycles, effect, sims, seed, alpha, lever, family, vcov, rho, cities=None,
+           city_sd=0.0) -> None:
     problems: list[Problem] = []
 
     def bad(option: str, message: str, expected: str) -> None:
@@ -144,14 +149,29 @@ def _check(districts, cycles, effect, sims, seed, alpha, lever, family, vcov, rh
         bad("vcov", f"unknown vcov {vcov!r}", "auto, cluster or jackknife")
     if not isinstance(rho, (int, float)) or not -1 < rho < 1:
         bad("rho", f"rho (serial correlation of the noise) must be in (-1, 1), got {rho!r}", "e.g. 0.3")
+    if cities is not None and (not is_int(cities) or not 2 <= cities <= (districts if is_int(districts) else 0)):
+        bad("cities", f"cities must be a whole number from 2 to the number of districts, got {cities!r}", "e.g. 8")
+    if not isinstance(city_sd, (int, float)) or not 0 <= city_sd < 2:
+        bad("city_sd", f"city_sd must be in [0, 2), got {city_sd!r}", "e.g. 0.05")
+    if city_sd and cities is None:
+        bad("city_sd", "a city shock needs the number of cities (cities=...)", "cities=8")
     if problems:
         raise InputError(problems)
 
 
 # --- one synthetic panel (arrays: districts x cycles) -----------------------
 
-def _draw(rng: np.random.Generator, n_d: int, n_t: int, rho: float) -> dict[str, np.ndarray]:
-    """Design and noise of one panel, from the calibration of :func:`recruitstats.simulate.simulate`."""
+def _city_of(n_d: int, cities: int | None) -> np.ndarray:
+    """City of each district: consecutive blocks of (nearly) equal size; each its own without cities."""
+    return np.arange(n_d) if cities is None else np.arange(n_d) * cities // n_d
+
+
+def _draw(rng: np.random.Generator, n_d: int, n_t: int, rho: float, cities: int | None = None,
+          city_sd: float = 0.0) -> dict[str, np.ndarray]:
+    """Design and noise of one panel, from the calibration of :func:`recruitstats.simulate.simulate`.
+
+    ``city_sd`` adds a shock common to a city's districts in each cycle (``cities`` blocks).
+    """
     std = lambda *shape: rng.standard_normal(shape)  # noqa: E731
     a = std(n_d)
     years = np.arange(n_t) // 2                       # two call-ups a year
@@ -177,6 +197,8 @@ def _draw(rng: np.random.Generator, n_d: int, n_t: int, rho: float) -> dict[str,
         u[:, t] = rho * u[:, t - 1] + math.sqrt(1 - rho**2) * e[:, t]
     base = (math.log(_SIGNUP_RATE * 0.5) + 0.30 * a[:, None] - 0.01 * since + 0.05 * std(1, n_t)
             + u - s2 / 2)
+    if city_sd:
+        base = base + city_sd * std(int(cities), n_t)[_city_of(n_d, cities)] - city_sd**2 / 2
     return {"youth": youth, "levers": levers, "base": base}
 
 
@@ -192,17 +214,18 @@ def _coefs(lever: str, effect: float) -> dict[str, float]:
 
 
 def power_panel(*, districts: int, cycles: int, effect: float, seed: int, lever: str = "publicity",
-                rho: float = 0.3) -> pd.DataFrame:
+                rho: float = 0.3, cities: int | None = None, city_sd: float = 0.0) -> pd.DataFrame:
     """One synthetic panel of the kind :func:`power` simulates (for inspection and tests).
 
-    Columns: ``district``, ``cycle_index``, ``eligible_youth``, ``applicants``, the
-    three lever values (already transformed and centred) and ``data_source``.
+    Columns: ``city``, ``district``, ``cycle_index``, ``eligible_youth``, ``applicants``,
+    the three lever values (already transformed and centred) and ``data_source``.
     """
-    _check(districts, cycles, effect, 1, seed, 0.05, lever, "poisson", "auto", rho)
+    _check(districts, cycles, effect, 1, seed, 0.05, lever, "poisson", "auto", rho, cities, city_sd)
     rng = np.random.default_rng(seed)
-    draw = _draw(rng, districts, cycles, rho)
+    draw = _draw(rng, districts, cycles, rho, cities, city_sd)
     y = _applicants(rng, draw, _coefs(lever, effect))
-    frame = pd.DataFrame({"district": np.repeat([f"模拟区{i + 1}" for i in range(districts)], cycles),
+    frame = pd.DataFrame({"city": np.repeat([f"模拟市{c + 1}" for c in _city_of(districts, cities)], cycles),
+                          "district": np.repeat([f"模拟区{i + 1}" for i in range(districts)], cycles),
                           "cycle_index": np.tile(np.arange(cycles), districts),
                           "eligible_youth": draw["youth"].ravel(), "applicants": y.ravel()})
     for k in LEVERS:
@@ -216,26 +239,33 @@ def power_panel(*, districts: int, cycles: int, effect: float, seed: int, lever:
 class _Fitter:
     """The sign-up model of the panels: district effect absorbed, cycle dummies, three levers."""
 
-    def __init__(self, n_d: int, n_t: int, lever: str, family: Family, vcov: Vcov) -> None:
+    def __init__(self, n_d: int, n_t: int, lever: str, family: Family, vcov: Vcov,
+                 cities: int | None = None) -> None:
         self.n_d, self.n_t, self.family = n_d, n_t, family
         self.k = LEVERS.index(lever)
         self.absorber = _Absorber(np.repeat(np.arange(n_d), n_t), n_d, None)
         self.dummies = np.tile(np.eye(n_t)[:, 1:], (n_d, 1))
-        self.jackknife = vcov == "jackknife" or (vcov == "auto" and n_d < FEW_CLUSTERS)
-        if self.jackknife:  # leave one district out: rows kept and the absorber of the rest
-            self.leave_out = [(np.repeat(np.arange(n_d) != g, n_t),
-                               _Absorber(np.repeat(np.arange(n_d - 1), n_t), n_d - 1, None))
-                              for g in range(n_d)]
+        self.cluster = "district" if cities is None else "city"
+        self.group = _city_of(n_d, cities)            # cluster of each district
+        self.n_g = int(self.group.max()) + 1
+        self.jackknife = vcov == "jackknife" or (vcov == "auto" and self.n_g < FEW_CLUSTERS)
+        if self.jackknife:  # leave one cluster out: rows kept and the absorber of the remaining districts
+            self.leave_out = []
+            for g in range(self.n_g):
+                kept = np.nonzero(self.group != g)[0]
+                self.leave_out.append((np.repeat(self.group != g, n_t),
+                                       _Absorber(np.repeat(np.arange(len(kept)), n_t), len(kept), None)))
 
     def describe(self, lang: str = "en") -> str:
-        g = self.n_d
+        g, by = self.n_g, self.cluster
         if lang == "zh":
-            method = "CRV3 逐一剔除区县刀切法" if self.jackknife else "CRV1（fixest 小样本校正）"
-            return f"按区县聚类稳健标准误（{g} 个聚类），{method}，t({g - 1}) 临界值"
+            unit = "区县" if by == "district" else "地市"
+            method = f"CRV3 逐一剔除{unit}刀切法" if self.jackknife else "CRV1（fixest 小样本校正）"
+            return f"按{unit}聚类稳健标准误（{g} 个聚类），{method}，t({g - 1}) 临界值"
         if self.jackknife:
-            return (f"cluster-robust by district ({g} clusters): CRV3 leave-one-cluster-out jackknife, "
+            return (f"cluster-robust by {by} ({g} clusters): CRV3 leave-one-cluster-out jackknife, "
                     f"t({g - 1}) critical values (the package default below {FEW_CLUSTERS} clusters)")
-        return (f"cluster-robust by district ({g} clusters): CRV1 with the fixest small-sample factor, "
+        return (f"cluster-robust by {by} ({g} clusters): CRV1 with the fixest small-sample factor, "
                 f"t({g - 1}) critical values")
 
     def fit(self, y: np.ndarray, n: np.ndarray, levers: dict[str, np.ndarray]) -> tuple[float, float]:
@@ -255,14 +285,16 @@ class _Fitter:
             mu, w = _mean_and_weight(eta, n, self.family)
             Xt = self.absorber.demean(X, w)
             bread = np.linalg.pinv(Xt.T @ (Xt * w[:, None]))
-            sums = (Xt * (y - mu)[:, None]).reshape(self.n_d, self.n_t, -1).sum(axis=1)
+            by_district = (Xt * (y - mu)[:, None]).reshape(self.n_d, self.n_t, -1).sum(axis=1)
+            sums = np.zeros((self.n_g, X.shape[1]))
+            np.add.at(sums, self.group, by_district)
             row = bread[self.k] @ sums.T          # the lever's row of bread @ scores, per cluster
             # K counts the regressors and dummies plus one for the district effect nested in the clusters
-            var = float(row @ row) * small_sample_factor(len(y), X.shape[1] + 1, self.n_d)
+            var = float(row @ row) * small_sample_factor(len(y), X.shape[1] + 1, self.n_g)
         return float(beta[self.k]), math.sqrt(var) if var >= 0 else math.nan
 
     def _jackknife(self, y, n, offset, X, b: float, eta: np.ndarray) -> float:
-        draws = np.empty(self.n_d)
+        draws = np.empty(self.n_g)
         for g, (keep, absorber) in enumerate(self.leave_out):
             try:  # each leave-one-district-out fit starts from the full-sample linear predictor
                 beta, _, converged, _ = _irls(y[keep], n[keep], offset[keep], X[keep], absorber, self.family,
@@ -270,7 +302,7 @@ class _Fitter:
             except InputError:
                 return math.nan
             draws[g] = beta[self.k] if converged else math.nan
-        return float((self.n_d - 1) / self.n_d * np.sum((draws - b) ** 2))
+        return float((self.n_g - 1) / self.n_g * np.sum((draws - b) ** 2))
 
 
 # --- the public entry point ---------------------------------------------------
@@ -287,6 +319,8 @@ def power(
     family: Family = "poisson",
     vcov: Vcov = "auto",
     rho: float = 0.3,
+    cities: int | None = None,
+    city_sd: float = 0.0,
     progress: bool | None = None,
 ) -> PowerResult:
     """Simulated power, size and minimal detectable effect of the test of one lever.
@@ -305,6 +339,10 @@ def power(
         jackknife), ``"cluster"`` (CRV1) or ``"jackknife"`` (CRV3); t(G-1) critical values.
     rho : AR(1) correlation of the sign-up noise along cycles within a district (the
         simulator has 0; 0.3 is a cautious default for real panels).
+    cities : group the districts into this many cities and cluster errors by city (the
+        evaluation then has ``cities`` clusters); None: clusters are districts.
+    city_sd : standard deviation of a shock common to a city's districts in each cycle
+        (log scale; needs ``cities``).
     progress : show a progress bar on standard error; None: only on a terminal.
 
     Returns
@@ -315,8 +353,8 @@ def power(
     """
     from tqdm import tqdm  # plain: stderr only, and tqdm.auto warns in notebooks without ipywidgets
 
-    _check(districts, cycles, effect, sims, seed, alpha, lever, family, vcov, rho)
-    fitter = _Fitter(districts, cycles, lever, family, vcov)
+    _check(districts, cycles, effect, sims, seed, alpha, lever, family, vcov, rho, cities, city_sd)
+    fitter = _Fitter(districts, cycles, lever, family, vcov, cities)
     alt, null = _coefs(lever, effect), _coefs(lever, 0.0)
     est, se = np.full(sims, np.nan), np.full(sims, np.nan)
     est0, se0 = np.full(sims, np.nan), np.full(sims, np.nan)
@@ -325,7 +363,7 @@ def power(
                disable=None if progress is None else not progress)   # None: only on a terminal
     for i in bar:
         rng = np.random.default_rng(children[i])
-        draw = _draw(rng, districts, cycles, rho)
+        draw = _draw(rng, districts, cycles, rho, cities, city_sd)
         est[i], se[i] = fitter.fit(_applicants(rng, draw, alt), draw["youth"], draw["levers"])
         if effect != 0:
             est0[i], se0[i] = fitter.fit(_applicants(rng, draw, null), draw["youth"], draw["levers"])
@@ -333,22 +371,23 @@ def power(
         est0, se0 = est, se
     return _summarise(est, se, est0, se0, districts=districts, cycles=cycles, effect=float(effect),
                       sims=sims, seed=seed, alpha=alpha, lever=lever, family=family, vcov=vcov, rho=rho,
+                      clusters=fitter.n_g, cluster=fitter.cluster, city_sd=float(city_sd),
                       inference=fitter.describe(), inference_zh=fitter.describe("zh"))
 
 
-def _summarise(est, se, est0, se0, *, districts, cycles, alpha, **design) -> PowerResult:
+def _summarise(est, se, est0, se0, *, districts, cycles, alpha, clusters, **design) -> PowerResult:
     ok, ok0 = np.isfinite(est) & np.isfinite(se) & (se > 0), np.isfinite(est0) & np.isfinite(se0) & (se0 > 0)
     failed = int((~ok).sum()) + (int((~ok0).sum()) if est0 is not est else 0)
     if not ok.any() or not ok0.any():
         raise InputError("no simulated panel could be fitted; the design is too small to estimate the model")
-    df = districts - 1
+    df = clusters - 1
     crit = float(stats.t.ppf(1 - alpha / 2, df))
     pw = float(np.mean(np.abs(est[ok] / se[ok]) > crit))
     size = float(np.mean(np.abs(est0[ok0] / se0[ok0]) > crit))
     mde = (crit + float(stats.t.ppf(_TARGET_POWER, df))) * float(np.sqrt(np.mean(se0[ok0] ** 2)))
     n_ok, n_ok0 = int(ok.sum()), int(ok0.sum())
     return PowerResult(
-        power=pw, size=size, mde=mde, alpha=float(alpha), districts=districts, cycles=cycles,
+        power=pw, size=size, mde=mde, alpha=float(alpha), districts=districts, cycles=cycles, clusters=clusters,
         power_mc_se=math.sqrt(pw * (1 - pw) / n_ok), size_mc_se=math.sqrt(size * (1 - size) / n_ok0),
         mean_estimate=float(np.mean(est[ok])),
         sd_estimate=float(np.std(est[ok], ddof=1)) if n_ok > 1 else math.nan,
