@@ -181,8 +181,8 @@ def combine_data(paths: list[str | os.PathLike]) -> CombinedData:
     if not panels:
         raise InputError([Problem("no panel among the data given (only recruit records); add the panel file "
                                   "/ 未提供面板数据（每区县每批次一行）", file=", ".join(map(str, paths)))])
-    panel = _concat(panels, ["district_code" if all("district_code" in r.data for r in panels) else "district",
-                             "year", "half"], "district and cycle")
+    coded = all("district_code" in r.data and r.data["district_code"].notna().all() for r in panels)
+    panel = _concat(panels, ["district_code" if coded else "district", "year", "half"], "district and cycle")
     if all(len(r.data) == 0 for r in panels):
         raise InputError([Problem("no data rows: the panel is empty (a blank template?); fill in at least one "
                                   "district and cycle / 没有数据行：面板为空（空白模板？），请至少填写一个区县和批次",
@@ -532,7 +532,7 @@ def run_notebooks(
         written = _execute_all(nb_paths, run, reports, cfg, progress)
         manifest = _manifest(paths, cfg, combined, checks, [p.name for p in nb_paths], run.skipped,
                              written + ["run.json", "run.log"])
-        _say(manifest, log, reports)
+        _say(manifest, log, reports, combined.warnings)
         (reports / "run.json").write_text(json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False),
                                           encoding="utf-8")
         written += ["run.json", "run.log"]
@@ -562,9 +562,10 @@ def _execute_all(nb_paths: list[Path], run: _Run, reports: Path, cfg, progress) 
     return written
 
 
-def _say(manifest: dict, log: Callable[[str], None], reports: Path) -> None:
-    """Every reason on standard error and in run.log."""
-    lines = [f"skipped {s['analysis']}: {s['reason']}" for s in manifest["skipped"]]
+def _say(manifest: dict, log: Callable[[str], None], reports: Path, warnings: list[Problem]) -> None:
+    """The readers' warnings and every reason, on standard error and in run.log."""
+    lines = [str(p) for p in warnings]
+    lines += [f"skipped {s['analysis']}: {s['reason']}" for s in manifest["skipped"]]
     lines += [f"note {n['analysis']}: {n['reason']}" for n in manifest["notes"]]
     for line in lines:
         log(line)
