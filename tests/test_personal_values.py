@@ -63,7 +63,7 @@ def test_ordinary_panel_cells_are_not_personal():
     for column in panel.columns:
         assert privacy.scan_values(panel[column].astype(object).tolist()) == {}, column
     values = ["2021-03-01", "2021年上半年", "110101", "12,345", "1234567890", "共 12 人", "20210301", 123456789.0,
-              "二〇二一年", "0.052", "5.2%"]
+              "二〇二一年", "0.052", "5.2%", "45123.13912345678", "0.11010120030101123"]
     assert privacy.scan_values(values) == {}
 
 

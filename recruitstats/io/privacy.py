@@ -272,13 +272,17 @@ def value_problems(hits: dict[str, dict[str, int]], *, file: str, drop: bool) ->
 # --- values -------------------------------------------------------------------------
 
 _SEP = r"[ \-\u2010-\u2015\u2212]?"  # a space or dash people put inside long numbers
-_ID18 = re.compile(r"(?<![0-9A-Za-z])[1-9]\d{5}" + "".join(_SEP + r"\d" for _ in range(11)) + _SEP
-                   + r"[0-9Xx](?![0-9A-Za-z])")
-_ID15 = re.compile(r"(?<![0-9A-Za-z])[1-9]\d{5}" + "".join(_SEP + r"\d" for _ in range(9)) + r"(?![0-9A-Za-z])")
-_MOBILE = re.compile(r"(?<![0-9A-Za-z])(?:\+?86[ \-]?)?1[3-9]\d" + "".join(_SEP + r"\d" for _ in range(8))
-                     + r"(?![0-9A-Za-z])")
-_LANDLINE = re.compile(r"(?<![0-9A-Za-z])(?:\(0\d{2,3}\)|（0\d{2,3}）|0\d{2,3})[ \-]?[2-9]\d{2,3}[ \-]?\d{4}"
-                       r"(?![0-9A-Za-z])")
+# Digits inside a longer number, or the fraction of a decimal (45123.13912345678, as programs write
+# money), are not a phone or an ID.
+_NOT_AFTER = r"(?<![0-9A-Za-z])(?<!\d\.)"
+_NOT_BEFORE = r"(?![0-9A-Za-z])(?!\.\d)"
+_ID18 = re.compile(_NOT_AFTER + r"[1-9]\d{5}" + "".join(_SEP + r"\d" for _ in range(11)) + _SEP
+                   + r"[0-9Xx]" + _NOT_BEFORE)
+_ID15 = re.compile(_NOT_AFTER + r"[1-9]\d{5}" + "".join(_SEP + r"\d" for _ in range(9)) + _NOT_BEFORE)
+_MOBILE = re.compile(_NOT_AFTER + r"(?:\+?86[ \-]?)?1[3-9]\d" + "".join(_SEP + r"\d" for _ in range(8))
+                     + _NOT_BEFORE)
+_LANDLINE = re.compile(_NOT_AFTER + r"(?:\(0\d{2,3}\)|（0\d{2,3}）|0\d{2,3})[ \-]?[2-9]\d{2,3}[ \-]?\d{4}"
+                       + _NOT_BEFORE)
 _SCIENTIFIC = re.compile(r"^\s*[1-9](?:\.\d+)?[eE]\+?(\d+)\s*$")
 _STRIP = re.compile(r"[^0-9Xx]")
 _WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])
