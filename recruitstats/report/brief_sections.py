@@ -171,7 +171,8 @@ def _lever_table(inputs: BriefInputs, lang: str) -> Table:
         k = f"signup.{r['lever']}"
 
         def cell(field: str, kind: str):
-            return num(f"{k}.{field}", r[field], kind, lang) if pd.notna(r[field]) else text("na", lang)  # inf: unbounded
+            # an infinite end prints as unbounded; only a missing value is "—"
+            return num(f"{k}.{field}", r[field], kind, lang) if pd.notna(r[field]) else text("na", lang)
 
         def interval(lo: str, hi: str, kind: str):
             return Para((cell(lo, kind), " – ", cell(hi, kind)))
