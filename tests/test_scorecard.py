@@ -181,6 +181,11 @@ def test_a_province_scheme_with_its_own_column_and_chinese_names(tmp_path, panel
     (PROVINCE.replace('denominator = "enlisted"', 'denominator = "quota"'), "derived rate of SCHEMA.md"),
     (PROVINCE + "\n[colours]\nred = 1\n", "unknown setting"),
     ("name = 'x'\n", "at least one [[indicators]]"),
+    (PROVINCE.replace('"大学生新兵数"', "'enlisted_colege'").replace("# ", ""), "line 17: "),
+    ("# numerator = 'returnd'\n" + PROVINCE.replace('"大学生新兵数"', "'returnd'"), "line 18: "),
+    (PROVINCE.replace('key = "college_share"', 'key = "college share"'), "line 14: indicator key must be"),
+    (PROVINCE.replace("direction = \">=\"\n\n[[", "\n\n[["), "line 5: indicator 'registration_rate' has a "
+                                                               "target but direction"),
 ])
 def test_bad_schemes_are_refused_naming_the_line_or_key(tmp_path, body, text):
     with pytest.raises(InputError) as err:

@@ -104,21 +104,24 @@ class Scheme:
         return {i.key: i.to_dict() for i in self.indicators}
 
 
-def _line_of(text: str, *needles: str) -> int | None:
+def _line_of(text: str, needle: str) -> int | None:
+    """The first line (comments skipped) where ``needle`` stands as a TOML word or quoted value."""
+    pattern = re.compile(rf"""["']{re.escape(needle)}["']|(?<![\w"']){re.escape(needle)}(?![\w"'])""")
     for number, line in enumerate(text.splitlines(), start=1):
-        if all(n in line for n in needles):
+        if not line.lstrip().startswith("#") and pattern.search(line):
             return number
     return None
 
 
-def _problem(source: str, text: str, message: str, *needles: str) -> Problem:
-    line = _line_of(text, *needles) if needles else None
+def _problem(source: str, text: str, message: str, needle: str | None = None) -> Problem:
+    line = _line_of(text, needle) if needle else None
     return Problem(message if line is None else f"line {line}: {message}", file=source)
 
 
 def _column(value: object, where: str, extra: tuple[str, ...], source: str, text: str) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise InputError([_problem(source, text, f"{where} must be a column name, not {value!r}", where.split()[-1])])
+        raise InputError([_problem(source, text, f"{where} must be a column name, not {value!r}",
+                                   str(value) if value else where.split()[-1])])
     name = value.strip()
     if name in _KNOWN or name in extra:
         return name
@@ -129,14 +132,14 @@ def _column(value: object, where: str, extra: tuple[str, ...], source: str, text
 
     near = difflib.get_close_matches(name, sorted(_KNOWN | set(extra)), n=1)
     hint = f"; did you mean '{near[0]}'?" if near else " (list columns of your own under `columns = [...]`)"
-    raise InputError([_problem(source, text, f"{where}: unknown column '{name}'{hint}", f'"{name}"')])
+    raise InputError([_problem(source, text, f"{where}: unknown column '{name}'{hint}", name)])
 
 
 def _indicator(raw: dict, extra: tuple[str, ...], source: str, text: str) -> Indicator:
     key = raw.get("key")
     if not isinstance(key, str) or not _KEY.match(key):
         raise InputError([_problem(source, text, f"indicator key must be a plain name (letters, digits, _), "
-                                   f"not {key!r}", "key")])
+                                   f"not {key!r}", str(key) if key else "key")])
     unknown = sorted(set(raw) - {"key", "zh", "en", "numerator", "denominator", "target", "direction"})
     if unknown:
         raise InputError([_problem(source, text, f"indicator '{key}': unknown field(s) {', '.join(unknown)}",
@@ -145,19 +148,19 @@ def _indicator(raw: dict, extra: tuple[str, ...], source: str, text: str) -> Ind
     den = _column(raw.get("denominator"), f"indicator '{key}' denominator", extra, source, text)
     if key in DERIVED_RATES and DERIVED_RATES[key][:2] != (num, den):
         raise InputError([_problem(source, text, f"indicator '{key}' is a derived rate of SCHEMA.md, "
-                                   f"{DERIVED_RATES[key][2]}; give it another key for another ratio", f'"{key}"')])
+                                   f"{DERIVED_RATES[key][2]}; give it another key for another ratio", key)])
     direction = str(raw.get("direction", "none")).strip().lower()
     if direction not in (">=", "<=", "none"):
         raise InputError([_problem(source, text, f"indicator '{key}': direction must be \">=\", \"<=\" or "
-                                   f"\"none\", not {raw.get('direction')!r}", "direction")])
+                                   f"\"none\", not {raw.get('direction')!r}", str(raw.get("direction")))])
     target = raw.get("target")
     if direction != "none" and (isinstance(target, bool) or not isinstance(target, (int, float))
                                 or not math.isfinite(target) or target < 0):
         raise InputError([_problem(source, text, f"indicator '{key}': direction {direction} needs a target "
-                                   f"(a number of at least 0), not {target!r}", f'"{key}"')])
+                                   f"(a number of at least 0), not {target!r}", key)])
     if direction == "none" and target is not None:
-        raise InputError([_problem(source, text, f"indicator '{key}' has a target but direction \"none\"",
-                                   f'"{key}"')])
+        raise InputError([_problem(source, text, f"indicator '{key}' has a target but direction \"none\"; "
+                                   "give direction = \">=\" (at least) or \"<=\" (at most)", key)])
     return Indicator(key, str(raw.get("zh") or key), str(raw.get("en") or key), num, den,
                      None if target is None else float(target), direction)  # type: ignore[arg-type]
 
@@ -181,7 +184,7 @@ def parse_scheme(text: str, *, source: str = "<scheme>") -> Scheme:
     keys = [i.key for i in indicators]
     dupes = sorted({k for k in keys if keys.count(k) > 1})
     if dupes:
-        raise InputError([_problem(source, text, f"indicator key '{dupes[0]}' is used twice", f'"{dupes[0]}"')])
+        raise InputError([_problem(source, text, f"indicator key '{dupes[0]}' is used twice", dupes[0])])
     return Scheme(str(data.get("name") or Path(source).stem), indicators, str(data.get("zh", "")),
                   str(data.get("en", "")), tuple(extra), source)
 
