@@ -10,9 +10,8 @@ critical values for uniform bands from a seeded multiplier bootstrap.
 
 from __future__ import annotations
 
-import math
 import warnings as _warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal, Sequence
 
 import numpy as np

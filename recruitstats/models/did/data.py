@@ -10,7 +10,7 @@ covariates, cluster) that the estimators take, so they all use the same sample.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Sequence
+from typing import Sequence
 
 import numpy as np
 import pandas as pd

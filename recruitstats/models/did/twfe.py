@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
@@ -20,7 +19,7 @@ import pandas as pd
 from recruitstats.errors import InputError, Problem
 from recruitstats.inference import cluster_covariance
 from recruitstats.models.did.data import DidPanel, prepare_did
-from recruitstats.models.did.result import DidResultMixin, _clean
+from recruitstats.models.did.result import DidResultMixin
 
 __all__ = ["TwfeResult", "fit_twfe", "bacon_decomposition", "twfe_weights", "fe_ols", "two_way_demean"]
 
