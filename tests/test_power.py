@@ -99,3 +99,11 @@ def test_cli_json_has_the_contract_keys(capsys):
     assert data["sims"] == 20 and data["districts"] == 12 and data["synthetic"] is True
     assert main(["power", "--districts", "1", "--cycles", "6", "--effect", "0.2", "--sims", "20"]) == 2
     assert "districts" in capsys.readouterr().err
+
+
+def test_binomial_family_and_text_output(capsys):
+    r = power(15, 6, 0.2, 20, 3, family="binomial", vcov="cluster", progress=False)
+    assert r.family == "binomial" and r.failed == 0 and r.mean_estimate > 0
+    assert main(["power", "--districts", "12", "--cycles", "5", "--effect", "0.1", "--sims", "10"]) == 0
+    out = capsys.readouterr().out
+    assert "最小可检测效应" in out and "minimal detectable effect" in out
