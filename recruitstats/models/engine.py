@@ -601,13 +601,19 @@ def _jackknife(design, df, spec, beta, eta, codes) -> np.ndarray | None:
     rep = design.reported
     fe_codes = [design.groups[f].codes for f in spec.fixed_effects]
     n_clusters = int(codes.max()) + 1
-    first, safe = _first_steps(design, spec, fe_codes, codes, beta, eta)
+    steps, hessians, Xt, safe = _first_steps(design, spec, fe_codes, codes, beta, eta)
+    done: dict[int, np.ndarray] = {}
+    if spec.family == "poisson" and safe.any():
+        done = _chord_poisson(design, codes, np.flatnonzero(safe), beta + steps, hessians, beta, eta)
     draws = np.empty((n_clusters, len(rep)))
     try:
         for g in range(n_clusters):
+            if g in done:
+                draws[g] = done[g][rep]
+                continue
             keep = codes != g
             if safe[g]:
-                est = _continue(design, spec, keep, first[g][keep])
+                est = _continue(design, spec, keep, eta[keep] + Xt[keep] @ steps[g])
             else:
                 est = _leave_out(design, spec, fe_codes, keep, eta)
             draws[g] = est if est is not None else _from_scratch(df.loc[keep], spec, design)
@@ -621,28 +627,32 @@ def _first_steps(design, spec, fe_codes, codes, beta, eta):
 
     Then the within-transformed rows of the other clusters do not change when a
     cluster is left out, so its normal equations are the full ones minus its own
-    sums. Returns the first steps' linear predictors (one row per cluster) and which
-    clusters may take them: those whose leaving keeps every group informative and
-    every column clearly identified (normalised Gram matrix well away from
-    singular); the others take the checked path of :func:`_leave_out`.
+    sums. Returns per cluster the first step (its change from the full estimates),
+    the leave-out Hessian (within the absorbed effect, at the full fit), the
+    within-transformed X, and which clusters may take the step: those whose leaving
+    keeps every group informative and every column clearly identified (normalised
+    Hessian well away from singular); the others take the checked path of
+    :func:`_leave_out`.
     """
     G = int(codes.max()) + 1
     absorber, X = design.absorber, design.X
     safe = np.zeros(G, bool)
     if absorber is None or absorber.time is not None or not X.shape[1] or not _nests(absorber.codes, codes):
-        return None, safe
+        return None, None, None, safe
     mu, w = _mean_and_weight(eta, design.n, spec.family)
     z = eta - design.offset + (design.y - mu) / w
     within = absorber.demean(np.column_stack([z, X]), w)
     zt, Xt = within[:, 0], within[:, 1:]
     k = X.shape[1]
-    xw = Xt * w[:, None]
-    rows = np.concatenate([xw[:, :, None] * Xt[:, None, :], (xw * zt[:, None])[:, :, None],
-                           (w[:, None] * X * X)[:, :, None]], axis=2)
+    # per cluster: X'WX, X'Wz (within) and the raw weighted squares, from its contiguous rows
     order = np.argsort(codes, kind="stable")
-    per = np.add.reduceat(rows[order], np.searchsorted(codes[order], np.arange(G)), axis=0)
-    total = per.sum(axis=0)
-    A, b, raw = total[:, :k] - per[:, :, :k], total[:, k] - per[:, :, k], total[:, k + 1] - per[:, :, k + 1]
+    bounds = np.searchsorted(codes[order], np.arange(G + 1))
+    xws = (Xt * w[:, None])[order]
+    right = np.column_stack([Xt, zt])[order]
+    per = np.stack([xws[a:b].T @ right[a:b] for a, b in zip(bounds[:-1], bounds[1:])])
+    raw_per = np.add.reduceat((w[:, None] * X * X)[order], bounds[:-1], axis=0)
+    total, raw_total = per.sum(axis=0), raw_per.sum(axis=0)
+    A, b, raw = total[:, :k] - per[:, :, :k], total[:, k] - per[:, :, k], raw_total - raw_per
     scale = np.sqrt(np.maximum(raw, 0))
     with np.errstate(divide="ignore", invalid="ignore"):
         normed = A / (scale[:, :, None] * scale[:, None, :])
@@ -651,7 +661,48 @@ def _first_steps(design, spec, fe_codes, codes, beta, eta):
     ok &= _still_informative(design, spec, fe_codes, codes, G)
     steps = np.zeros((G, k))
     steps[ok] = np.linalg.solve(A[ok], b[ok][:, :, None])[:, :, 0] - beta
-    return eta + steps @ Xt.T, ok
+    return steps, A, Xt, ok
+
+
+def _chord_poisson(design, codes, todo, start, hessians, beta, eta, *, tol=1e-13, max_iter=60):
+    """Leave-one-cluster-out Poisson estimates for the clusters ``todo``, all at once.
+
+    With the absorbed effect profiled out (for Poisson its MLE given b is closed
+    form: a group's fitted values are its events shared in proportion to
+    exposure * exp(x b)), the estimates solve X'(y - mu(b)) = 0 over the remaining
+    rows. Chord (fixed-Hessian Newton) steps with each cluster's Hessian at the full
+    fit converge to that exact solution, linearly at a rate of the order of the
+    change the cluster makes, at O(N k) per step instead of O(N k^2). Returns
+    {cluster: estimates of every column of X}; a cluster that does not converge, or
+    whose fit separates rows, is left to the loop.
+    """
+    X, y, n = design.X, design.y, design.n
+    h, H = design.absorber.codes, design.absorber.n_groups
+    mu_hat = _mean_and_weight(eta, n, "poisson")[0]
+    sy = np.bincount(h, y, H)
+    out: dict[int, np.ndarray] = {}
+    block = max(1, 2_000_000 // max(len(y), 1))  # rows x clusters per block, to bound memory
+    for lo in range(0, len(todo), block):
+        gs = todo[lo:lo + block]
+        inv = np.linalg.inv(hessians[gs])
+        B = start[gs].copy()
+        keep = codes[None, :] != gs[:, None]
+        pair = (np.arange(len(gs))[:, None] * H + h[None, :]).ravel()
+        for _ in range(max_iter):
+            r = mu_hat[None, :] * np.exp((B - beta) @ X.T) * keep
+            denom = np.bincount(pair, r.ravel(), len(gs) * H).reshape(len(gs), H)
+            share = np.divide(sy[None, :], denom, out=np.zeros_like(denom), where=denom > 0)
+            mu = r * np.take_along_axis(share, np.broadcast_to(h, r.shape), axis=1)
+            step = np.einsum("gkl,gl->gk", inv, (y[None, :] * keep - mu) @ X)
+            B += step
+            if np.abs(step).max() <= tol * (1 + np.abs(B).max()):
+                break
+        else:
+            continue
+        base = (y[None, :] * keep).sum(axis=1) / (n[None, :] * keep).sum(axis=1)
+        separated = (keep & (y[None, :] == 0) & (mu / n[None, :] < 1e-7 * base[:, None])).any(axis=1)
+        out.update({int(g): B[i] for i, g in enumerate(gs) if not separated[i]})
+    return out
 
 
 def _nests(inner: np.ndarray, outer: np.ndarray) -> bool:
