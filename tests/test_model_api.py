@@ -149,3 +149,18 @@ def test_fit_reads_a_spec_file_and_the_project_config(panel, tmp_path, capsys, m
     (tmp_path / "recruitstats.toml").write_text('[levers]\noutreach = "exemplar_talks"\n', encoding="utf-8")
     assert main(["fit", "signup", "--data", str(path), "--json"]) == 0
     assert set(json.loads(capsys.readouterr().out)["effects"]) == {"publicity", "stipend", "exemplar_talks"}
+
+
+def test_a_lever_named_after_its_column_predicts_its_fitted_values():
+    """exemplar_talks and followup_contacts are both a lever and the raw column it is made of."""
+    from recruitstats.io import load_panel
+
+    panel = load_panel("data/sample/panel.csv")
+    for fit, levers in ((fit_discharge, ["publicity", "followup_contacts"]),
+                        (fit_signup, ["publicity", "stipend", "counselors_trained", "exemplar_talks"])):
+        res = fit(panel, levers=levers)
+        np.testing.assert_allclose(res.predict().to_numpy(), res.fitted.to_numpy(), rtol=1e-9)
+        assert (res.data["exemplar_talks" if "exemplar_talks" in levers else "followup_contacts"]
+                == panel.loc[res.data.index, levers[-1]]).all()
+        eff = effect_of_increase(res)
+        assert np.isfinite(eff["additional"]).all()

@@ -389,5 +389,7 @@ def test_figures_return_figures_with_footnote(sim_durations):
     assert not fig2.texts
     cox = fit_cox(sim_durations, covariates=COV, cluster=None)
     fig3 = plot_hazard_ratios({"Cox": cox, "again": cox}, truth={"door_visit": -0.3})
-    assert [t.get_text() for t in fig3.axes[0].get_yticklabels()] == list(cox.params.index)
+    from recruitstats.report.figures import term_label
+
+    assert [t.get_text() for t in fig3.axes[0].get_yticklabels()] == [term_label(t, "en") for t in cox.params.index]
     plt.close("all")

@@ -54,13 +54,16 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="share of publicity carried over to the next cycle, 0 to <1 (default 0: none); "
                         "the true publicity effect then applies to the adstocked spend (see truth.json)")
     p.add_argument("--no-recruits", action="store_true", help="write the panel only (no recruits.csv)")
+    p.add_argument("--staggered", action="store_true",
+                   help="districts raise the family allowance in different years with known, growing effects "
+                        "(truth.json: staggered); for the stipend-reform analysis")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     sim = simulate(seed=args.seed, n_cities=args.cities, districts_per_city=args.districts_per_city,
                    first_year=args.first_year, last_year=args.last_year, carryover=args.carryover,
-                   recruits=not args.no_recruits)
+                   recruits=not args.no_recruits, staggered=args.staggered)
     for path in write_simulation(sim, args.out):
         print(path)
     n_rec = 0 if sim.recruits is None else len(sim.recruits)

@@ -428,7 +428,13 @@ def fit_model(spec: ModelSpec, panel: pd.DataFrame) -> RateModelResult:
                         "eligible_youth", "enlisted", "enlisted_college", "avg_wage", "data_source", *raw)
             if c in frame]
     needed, _ = _needed(spec)
-    return RateModelResult(spec=spec, fit=fit, data=frame[list(dict.fromkeys(keep + needed))],
+    data = frame[list(dict.fromkeys(keep + needed))].copy()
+    # a detail lever named after its own column (exemplar_talks) holds the regressor in the
+    # engine's frame; the result keeps the raw column, from which predictions recompute it
+    for lever in spec.levers:
+        if lever in LEVERS[lever].inputs:
+            data[lever] = pd.to_numeric(panel.loc[data.index, lever], errors="coerce").astype(float)
+    return RateModelResult(spec=spec, fit=fit, data=data,
                            dropped=dropped, synthetic=_is_synthetic(panel), constant=constant)
 
 
