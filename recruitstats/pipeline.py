@@ -373,7 +373,12 @@ def export_html(nb, *, title: str, lang: str = "zh") -> str:
                             language_code=lang, embed_images=True)
     nb.metadata["title"] = f"{title} ({_LANG_NAME.get(lang, lang)})"
     html, _ = exporter.from_notebook_node(nb)
-    return html
+    return _STYLE.sub(lambda m: _CSS_COMMENT.sub("", m.group(0)), html)
+
+
+# the template's style sheets credit their sources in comments with web addresses: not needed offline
+_STYLE = re.compile(r"<style[^>]*>.*?</style>", re.S)
+_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
 
 
 # --- the run -------------------------------------------------------------------------
