@@ -23,6 +23,7 @@ _EXPORTS: dict[str, str] = {
     "ScenarioResult": "recruitstats.planning.scenarios",
     "next_cycle": "recruitstats.planning.scenarios",
     "parse_change": "recruitstats.planning.scenarios",
+    "planning_findings": "recruitstats.planning.findings",
 }
 
 __all__ = list(_EXPORTS)
