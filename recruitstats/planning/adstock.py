@@ -174,7 +174,9 @@ def _prepare(panel: pd.DataFrame, saturation: str) -> _Model:
                           "stipend": lv["stipend"], "outreach": lv["outreach"]}, index=cyc.index)
     ok = has & frame.notna().all(axis=1).to_numpy() & (frame["eligible_youth"] > 0).to_numpy() \
         & np.isfinite(frame[["stipend", "outreach"]].to_numpy(float)).all(axis=1)
-    ok &= frame.groupby(key)["applicants"].transform("sum").fillna(0).to_numpy() > 0
+    # a district with no applicant in the rows kept carries no information (the engine drops it too)
+    kept_sum = frame["applicants"].where(ok, 0.0).groupby(frame[key]).transform("sum").to_numpy()
+    ok &= kept_sum > 0
     if ok.sum() < 10:
         raise InputError("fewer than 10 rows have every value the carry-over model needs")
     take = np.cumsum(has)[ok] - 1
@@ -311,6 +313,13 @@ class AdstockResult(ResultBase):
         if self.saturation == "log":
             return np.log(a)
         return hill(a, math.exp(self.params["log_half_saturation"]), math.exp(self.params["log_shape"]))
+
+    def conf_int(self, level: float | None = None) -> pd.DataFrame:
+        """Wald intervals (cluster-robust), except the decay's: its profile interval at the fit's level."""
+        out = super().conf_int(level)
+        if level is None or level == self.level:
+            out.loc["decay", ["low", "high"]] = list(self.decay_ci)
+        return out
 
     def nonlinear(self, level: float | None = None) -> pd.DataFrame:
         """Decay (profile interval at the fit's level), half-saturation and shape (exp of Wald on logs)."""

@@ -269,6 +269,8 @@ def where_text(where: str, lang: str) -> str:
 
 
 def _select(result, district: str | None, city: str | None) -> tuple[pd.DataFrame, str, str]:
+    if not {"cycle", "cycle_index", "district"} <= set(getattr(result, "data", pd.DataFrame()).columns):
+        raise InputError("scenarios need a sign-up or discharge model fitted on a panel (fit_signup, fit_discharge)")
     used = result.data.loc[result.rows_used]
     rows = used[used["cycle_index"] == used["cycle_index"].max()]
     where = "all districts"
