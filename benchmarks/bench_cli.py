@@ -127,10 +127,9 @@ def make_panel(quick: bool) -> Path:
 
 def line(label: str, ours: tuple[float, float], peer: tuple[float, float], target: str, limit: float) -> None:
     rw, rc = ours[0] / peer[0], ours[1] / peer[1]
-    verdict = "MET" if min(rw, rc) <= limit else "NOT MET"
+    verdict = lambda r: "met" if r <= limit else "NOT MET"  # noqa: E731
     print(f"{label:<44}{ours[0]:>8.3f}{peer[0]:>8.3f}{rw:>7.2f}x{ours[1]:>8.3f}{peer[1]:>8.3f}{rc:>7.2f}x"
-          f"   {target} {verdict}" + ("" if rw <= limit and rc <= limit else " (wall or CPU)" if min(rw, rc) <= limit
-                                     else ""))
+          f"   {target} wall {verdict(rw)}, CPU {verdict(rc)}")
 
 
 def main() -> int:
