@@ -151,3 +151,13 @@ def test_prediction_interval_covers_a_fresh_replay_of_the_latest_cycle():
         r = next_cycle(fit_signup(panel), {"publicity": 1.3}, reps=1000, seed=seed).table.loc["applicants"]
         hits.append(r["pi_low"] <= fresh(1.3 ** 0.1).sum() <= r["pi_high"])
     assert 0.90 <= np.mean(hits) <= 0.99, np.mean(hits)
+
+
+def test_cli_without_returns_still_predicts_signups(tmp_path, panel, capsys):
+    path = tmp_path / "no_returns.csv"
+    panel.assign(returned=0).to_csv(path, index=False)
+    code = main(["scenario", "--data", str(path), "--set", "stipend=+20%", "--reps", "200", "--json"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    assert set(json.loads(out.out)["outcomes"]) == {"applicants"}
+    assert "returns not predicted" in out.err

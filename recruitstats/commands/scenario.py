@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 DESCRIPTION = """\
@@ -64,7 +65,11 @@ def run(args: argparse.Namespace) -> int:
     discharge = None
     if not args.no_returns and {"returned", "enlisted"} <= set(panel.columns) \
             and panel["returned"].notna().any():
-        discharge = fit_discharge(panel, level=args.level)
+        try:
+            discharge = fit_discharge(panel, level=args.level)
+        except InputError as exc:   # sign-ups can still be predicted
+            print(f"{args.data}: warning: early returns not predicted: {str(exc).splitlines()[0]}",
+                  file=sys.stderr)
     result = next_cycle(signup, changes, discharge=discharge, district=args.district, city=args.city,
                         level=args.level, reps=args.reps, seed=args.seed, cycle_sd=args.cycle_sd)
     if args.json:
