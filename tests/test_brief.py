@@ -16,7 +16,9 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from recruitstats.report.brief import build_brief, collect, compose, fmt, inputs_from_results  # noqa: E402
+from recruitstats.report.brief import Bullets  # noqa: E402
 from recruitstats.report.brief_render import render_html  # noqa: E402
+from recruitstats.report.style import text  # noqa: E402
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "panel.csv"
 LANGS = ("zh", "en")
@@ -253,7 +255,9 @@ def test_parts_the_data_cannot_give_are_left_out_and_said(panel):
     brief = compose(inputs, "en", figures=False)
     words = brief.plain_text()
     assert "The brief has no league table" in words and "no returned and enlisted" in words
-    assert "The scorecard cannot compute College share" in words and "enlisted_college" in words
+    assert inputs.scorecard.notes("en")[0] in words  # the scorecard's own note on what it cannot score
+    assert "College share of recruits: not computed" in words and "enlisted_college" in words
+    assert inputs.scorecard.notes("zh")[0] in compose(inputs, "zh", figures=False).plain_text()
     assert "signup.publicity.coef" in brief.numbers()
 
 
@@ -308,3 +312,32 @@ def test_policy_numbers_that_do_not_reproduce_the_fit_are_not_quoted(inputs, pan
     assert not any(k.endswith(".additional") or k.endswith(".cost") for k in brief.numbers())
     assert "The brief does not quote the +10% effects and costs of the sign-up model" in brief.plain_text()
     assert brief.numbers()["signup.publicity.coef"].value == inputs.signup.to_dict()["effects"]["publicity"]["coef"]
+
+
+def test_league_section_says_which_rankings_the_data_support(inputs):
+    for lang in LANGS:
+        brief = compose(inputs, lang, figures=False)
+        figures = next(s for s in brief.sections if s.title == text("sec.figures", lang))
+        said = "\n".join(p.plain for b in figures.blocks if isinstance(b, Bullets) for p in b.items)
+        statements = inputs.league.statements(lang)
+        assert statements and all(line in said for line in statements)
+
+
+def test_a_relative_scheme_path_is_read_from_the_config_folder(panel, tmp_path, monkeypatch):
+    from importlib import resources
+
+    from recruitstats.config import default_config_text, load_config
+
+    folder = tmp_path / "project"
+    folder.mkdir()
+    scheme = resources.files("recruitstats").joinpath("data/scorecard_default.toml").read_text("utf-8")
+    (folder / "my_scheme.toml").write_text(scheme.replace('en = "College share of recruits"',
+                                                          'en = "Students among recruits"'), encoding="utf-8")
+    cfg = folder / "recruitstats.toml"
+    cfg.write_text(re.sub(r'(?m)^scorecard\s*=.*$', 'scorecard = "my_scheme.toml"', default_config_text()),
+                   encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # the scheme is found beside the config, not in the working folder
+    card = collect(panel, config=load_config(cfg)).scorecard
+    assert card.scheme["college_share"].label("en") == "Students among recruits"

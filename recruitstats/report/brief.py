@@ -394,6 +394,15 @@ def _config(config):
     return load_config(config)
 
 
+def scheme_path(config) -> str | Path:
+    """The config's scorecard scheme: a name, or a TOML path (a relative one is read from the config's folder)."""
+    scheme = getattr(config, "scorecard", None) or "default"
+    if str(scheme) == "default" or Path(scheme).is_absolute():
+        return scheme
+    source = getattr(config, "source", None)
+    return Path(source).parent / scheme if source else Path(scheme)
+
+
 def _league(panel: pd.DataFrame, config) -> Any:
     from recruitstats.report.league import league_table
 
@@ -428,8 +437,7 @@ def collect(panel: pd.DataFrame, *, config=None, files: Sequence[str | Path] = (
 
     config = _config(config)
     signup, discharge = _fit_models(panel, config)
-    card, why_card = _try("scorecard", lambda: scorecard(panel, getattr(config, "scorecard", "default"),
-                                                         threshold=int(config.threshold)))
+    card, why_card = _try("scorecard", lambda: scorecard(panel, scheme_path(config), threshold=int(config.threshold)))
     league, why_league = _try("league", lambda: _league(panel, config))
     inputs = inputs_from_results(signup, discharge, panel=panel, config=config, scorecard=card, league=league,
                                  files=files)

@@ -233,8 +233,7 @@ def scorecard_section(inputs: BriefInputs, lang: str) -> Section | None:
     cycle = f"{int(last['year'])}H{int(last['half'])}"
     table = Table(text("tab.scorecard", lang, cycle=cycle), tuple(header), tuple(body),
                   note=suppression_note(card.threshold, lang))
-    lacking = [sentence("c.indicator_missing", lang, indicator=card.scheme[key].label(lang), columns=", ".join(cols))
-               for key, cols in (getattr(card, "missing", None) or {}).items()]
+    lacking = [Para((line,)) for line in card.notes(lang)]  # indicators the data cannot score
     return Section(text("sec.scorecard", lang), (table, *([Bullets(tuple(lacking))] if lacking else [])))
 
 
@@ -259,6 +258,9 @@ def figures_section(inputs: BriefInputs, lang: str, *, draw: bool = True) -> Sec
         if draw:
             blocks += _league_figures(lg, inputs, lang)
         blocks.append(_league_table(lg, inputs, lang))
+        # which rankings and claims the data support, in the league table's own words
+        blocks += [Subheading(text("sec.league_support", lang)),
+                   Bullets(tuple(Para((line,)) for line in lg.statements(lang)))]
     return Section(text("sec.figures", lang), tuple(blocks))
 
 
@@ -341,8 +343,6 @@ def cannot_tell(inputs: BriefInputs, lang: str) -> Section:
         for lever, reason in d.get("not_identified", {}).items():
             items.append(sentence("c.not_identified", lang, model=text(f"model.{model}", lang),
                                   lever=term_label(lever, lang, result=res), reason=reason))
-    if inputs.league is not None:
-        items += [Para((line,)) for line in inputs.league.statements(lang)]
     for part, reason in inputs.skipped:
         key = "c.prediction_check" if part.startswith("policy.") else "c.skipped"
         items.append(sentence(key, lang, part=text(f"part.{part}", lang), reason=reason))

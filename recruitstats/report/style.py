@@ -200,6 +200,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "sec.discharge": _t("退兵：区县差异与措施效果", "Early discharge: districts and levers"),
     "sec.scorecard": _t("“五率”记分卡", "The 五率 scorecard"),
     "sec.figures": _t("关键图表", "Key figures"),
+    "sec.league_support": _t("排名能说明什么、不能说明什么", "Which rankings the data can and cannot support"),
     "sec.league": _t("区县排名（含区间）", "District league table with rank intervals"),
     "sec.cannot_tell": _t("数据无法回答的问题", "What the data cannot tell"),
     "sec.methods": _t("方法与数据说明", "Method and data notes"),
@@ -244,8 +245,6 @@ TEXTS: dict[str, dict[str, str]] = {
                    "Estimates come from district and cycle fixed-effects models: they compare changes within a "
                    "district over time; unobserved changes at the same time can bias them."),
     "c.skipped": _t("本简报未包含{part}：数据不足（{reason}）。", "The brief has no {part}: the data cannot give it ({reason})."),
-    "c.indicator_missing": _t("记分卡无法计算{indicator}：数据缺少 {columns} 列。",
-                              "The scorecard cannot compute {indicator}: the data lack {columns}."),
     "c.prediction_check": _t("本简报未引用{part}：模型在现有数据上的预测与拟合值不一致（{reason}），这些数字不可靠。",
                              "The brief does not quote {part}: the model's predictions at the data do not reproduce "
                              "its fitted values ({reason})."),
