@@ -82,61 +82,13 @@ def collapse_to_cells(
     con = duckdb.connect()
     try:
         if isinstance(recruits, (str, Path)):
-            path = Path(recruits)
-            if not path.exists():
-                raise InputError([Problem("no such parquet file", file=str(path))])
-            source = "read_parquet('" + str(path).replace("'", "''") + "')"
-            cols = con.execute(f"SELECT * FROM {source} LIMIT 0").df().columns
-            missing = [c for c in [*keys, duration, event] if c not in cols]
-            if missing:
-                raise InputError([Problem(f"column {c} is not in the file", file=str(path), column=c)
-                                  for c in missing])
-            checks = [f"COUNT(*) FILTER (WHERE {_quote(k)} IS NULL)" for k in keys]
-            checks.append(f"COUNT(*) FILTER (WHERE {_quote(duration)} IS NULL OR {_quote(duration)} < 0 "
-                          f"OR {_quote(event)} IS NULL OR {_quote(event)} NOT IN (0, 1))")
-            counts = con.execute(f"SELECT {', '.join(checks)} FROM {source}").fetchall()[0]
-            problems = [Problem(f"{k} is missing in {n} row(s); fill or drop them before collapsing",
-                                file=str(path), column=k) for k, n in zip(keys, counts) if n]
-            if counts[-1]:
-                problems.append(Problem(f"{counts[-1]} row(s) where {duration} is not a non-negative number "
-                                        f"or {event} is not 0 or 1", file=str(path), column=duration))
-            if problems:
-                raise InputError(problems)
-        else:
-            if not isinstance(recruits, pd.DataFrame):
-                raise InputError("recruits must be a DataFrame or the path of a parquet file")
-            frame = recruits
-            if duration not in frame or event not in frame:
-                frame = discharge_durations(frame, window_days=edges[-1])
-            missing = [c for c in [*keys] if c not in frame]
-            if missing:
-                raise InputError([Problem(f"column {c} is needed for the cells but is not in the data",
-                                          column=c) for c in missing])
-            problems = [Problem(f"{c} is missing in {int(n)} row(s); fill or drop them before collapsing",
-                                column=c) for c, n in frame[keys].isna().sum().items() if n]
-            if problems:
-                raise InputError(problems)
-            d = pd.to_numeric(frame[duration], errors="coerce")
-            if d.isna().any() or (d < 0).any() or not frame[event].isin([0, 1]).all():
-                raise InputError([Problem(f"{duration} must be a non-negative number and {event} 0 or 1 "
-                                          "in every row", column=duration)])
-            con.register("recruit_source", frame[[*keys, duration, event]])
+            source = _parquet_source(con, Path(recruits), keys, duration, event)
+        elif isinstance(recruits, pd.DataFrame):
+            con.register("recruit_source", _frame_source(recruits, keys, duration, event, edges))
             source = "recruit_source"
-        iv = pd.DataFrame({"interval_start": edges[:-1], "interval_end": edges[1:],
-                           "interval": [f"{a:g}-{b:g}" for a, b in zip(edges, edges[1:])]})
-        con.register("intervals", iv)
-        key_sql = ", ".join(f"r.{_quote(k)}" for k in keys)
-        sql = f"""
-            SELECT {key_sql}, i.interval, i.interval_start, i.interval_end,
-                   COUNT(*)::DOUBLE AS recruits,
-                   SUM(CASE WHEN r.{_quote(event)} = 1 AND r.{_quote(duration)} <= i.interval_end
-                            THEN 1 ELSE 0 END)::DOUBLE AS events,
-                   SUM(LEAST(r.{_quote(duration)}, i.interval_end) - i.interval_start)::DOUBLE AS person_days
-            FROM {source} AS r JOIN intervals AS i ON r.{_quote(duration)} > i.interval_start
-            GROUP BY ALL
-            ORDER BY {", ".join(_quote(k) for k in keys)}, i.interval_start
-        """
-        cells = con.execute(sql).df()
+        else:
+            raise InputError("recruits must be a DataFrame or the path of a parquet file")
+        cells = _cells_sql(con, source, keys, duration, event, edges)
     finally:
         con.close()
     for k in keys:  # DuckDB hands nullable booleans back as object or bool
@@ -146,6 +98,68 @@ def collapse_to_cells(
     cells.attrs["by"] = tuple(by)
     cells.attrs["covariates"] = tuple(covariates)
     return cells
+
+
+def _parquet_source(con, path: Path, keys: list[str], duration: str, event: str) -> str:
+    """The SQL source of a parquet file of durations, after checking its columns and values in DuckDB."""
+    if not path.exists():
+        raise InputError([Problem("no such parquet file", file=str(path))])
+    source = "read_parquet('" + str(path).replace("'", "''") + "')"
+    cols = con.execute(f"SELECT * FROM {source} LIMIT 0").df().columns
+    missing = [c for c in [*keys, duration, event] if c not in cols]
+    if missing:
+        raise InputError([Problem(f"column {c} is not in the file", file=str(path), column=c) for c in missing])
+    checks = [f"COUNT(*) FILTER (WHERE {_quote(k)} IS NULL)" for k in keys]
+    checks.append(f"COUNT(*) FILTER (WHERE {_quote(duration)} IS NULL OR {_quote(duration)} < 0 "
+                  f"OR {_quote(event)} IS NULL OR {_quote(event)} NOT IN (0, 1))")
+    counts = con.execute(f"SELECT {', '.join(checks)} FROM {source}").fetchall()[0]
+    problems = [Problem(f"{k} is missing in {n} row(s); fill or drop them before collapsing",
+                        file=str(path), column=k) for k, n in zip(keys, counts) if n]
+    if counts[-1]:
+        problems.append(Problem(f"{counts[-1]} row(s) where {duration} is not a non-negative number "
+                                f"or {event} is not 0 or 1", file=str(path), column=duration))
+    if problems:
+        raise InputError(problems)
+    return source
+
+
+def _frame_source(frame: pd.DataFrame, keys: list[str], duration: str, event: str,
+                  edges: list[float]) -> pd.DataFrame:
+    """The columns the cells need from a frame of recruits or durations, checked."""
+    if duration not in frame or event not in frame:
+        frame = discharge_durations(frame, window_days=edges[-1])
+    missing = [c for c in keys if c not in frame]
+    if missing:
+        raise InputError([Problem(f"column {c} is needed for the cells but is not in the data", column=c)
+                          for c in missing])
+    problems = [Problem(f"{c} is missing in {int(n)} row(s); fill or drop them before collapsing", column=c)
+                for c, n in frame[keys].isna().sum().items() if n]
+    if problems:
+        raise InputError(problems)
+    d = pd.to_numeric(frame[duration], errors="coerce")
+    if d.isna().any() or (d < 0).any() or not frame[event].isin([0, 1]).all():
+        raise InputError([Problem(f"{duration} must be a non-negative number and {event} 0 or 1 in every row",
+                                  column=duration)])
+    return frame[[*keys, duration, event]]
+
+
+def _cells_sql(con, source: str, keys: list[str], duration: str, event: str, edges: list[float]) -> pd.DataFrame:
+    """Events and days at risk per cell and interval, one SQL aggregation."""
+    iv = pd.DataFrame({"interval_start": edges[:-1], "interval_end": edges[1:],
+                       "interval": [f"{a:g}-{b:g}" for a, b in zip(edges, edges[1:])]})
+    con.register("intervals", iv)
+    key_sql = ", ".join(f"r.{_quote(k)}" for k in keys)
+    sql = f"""
+        SELECT {key_sql}, i.interval, i.interval_start, i.interval_end,
+               COUNT(*)::DOUBLE AS recruits,
+               SUM(CASE WHEN r.{_quote(event)} = 1 AND r.{_quote(duration)} <= i.interval_end
+                        THEN 1 ELSE 0 END)::DOUBLE AS events,
+               SUM(LEAST(r.{_quote(duration)}, i.interval_end) - i.interval_start)::DOUBLE AS person_days
+        FROM {source} AS r JOIN intervals AS i ON r.{_quote(duration)} > i.interval_start
+        GROUP BY ALL
+        ORDER BY {", ".join(_quote(k) for k in keys)}, i.interval_start
+    """
+    return con.execute(sql).df()
 
 
 @dataclass
