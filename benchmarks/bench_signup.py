@@ -19,8 +19,9 @@ Run from the repository root with the project's environment::
 3. Times 1,000 refits of our engine (the unit of work of power and bootstrap replications)
    on a 45-district panel, and 20 refits at national scale.
 
-Targets: national fit no slower than 1.5x pyfixest; at least 20x faster than statsmodels
-with dummies.
+Targets: national fit no slower than 0.5x pyfixest (issue #9; this script's pyfixest run fits
+twice, so benchmarks/bench_cli.py, which fits once and also prints CPU time, is the one that
+decides it); at least 20x faster than statsmodels with dummies.
 """
 
 from __future__ import annotations
@@ -222,7 +223,7 @@ def main() -> int:
         r_time = ratio(f"ours/national.{fmt}", f"pyfixest/national.{fmt}", "wall_s")
         r_mem = ratio(f"ours/national.{fmt}", f"pyfixest/national.{fmt}", "peak_mb")
         print(f"  ours / pyfixest, national {fmt}: time {r_time:.2f}x, peak memory {r_mem:.2f}x "
-              f"(target time <= 1.5x: {'MET' if r_time <= 1.5 else 'NOT MET'})")
+              f"(target time <= 0.5x: {'MET' if r_time <= 0.5 else 'NOT MET'})")
     if args.full_statsmodels:
         t = ratio("statsmodels/national.csv", "ours/national.csv", "wall_s")
         m = ratio("statsmodels/national.csv", "ours/national.csv", "peak_mb")
