@@ -147,3 +147,24 @@ def test_figures_reject_unknown_language(signup):
     with pytest.raises(InputError):
         coef_plot(signup, lang="de")
     assert np.isfinite(signup.params).all()
+
+
+def test_did_figures_take_their_words_from_the_catalogue():
+    from recruitstats.report.event_study import plot_twfe_weights
+
+    bacon = pd.DataFrame({"type": ["treated vs never", "earlier vs later", "later vs earlier"],
+                          "weight": [0.5, 0.3, 0.2], "estimate": [0.1, 0.05, -0.02]})
+    bacon.attrs["twfe"] = 0.061
+    weights = pd.DataFrame({"event_time": [0, 1, 2], "weight": [0.7, 0.5, -0.2]})
+    weights.attrs.update(negative_share=1 / 3, negative_sum=-0.2)
+    for lang in ("zh", "en"):
+        fig = plot_twfe_weights(bacon, weights=weights, lang=lang)
+        ax, cells = fig.axes
+        assert ax.get_xlabel() == text("did.bacon_x", lang) and ax.get_title() == text("did.bacon_title", lang)
+        legend = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert text("did.treated vs never", lang) in legend
+        assert text("did.twfe_line", lang, value="0.061") in legend
+        assert cells.get_xlabel() == text("did.event_x", lang)
+    import recruitstats.report.event_study as es
+
+    assert not hasattr(es, "DID_TEXTS")  # one catalogue: style.TEXTS

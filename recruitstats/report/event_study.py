@@ -11,43 +11,22 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from recruitstats.report.style import COLOURS, PALETTE, check_lang, house_style, text
+from recruitstats.report.style import COLOURS, PALETTE, TEXTS, check_lang, house_style, text
 
-__all__ = ["plot_event_study", "plot_twfe_weights", "DID_TEXTS"]
-
-#: Figure strings of this module (zh, en); numbers are formatted before they are inserted.
-DID_TEXTS: dict[str, dict[str, str]] = {
-    "event_x": {"zh": "距改革的征集批次数（0 = 改革当批）", "en": "call-up cycles since the reform (0 = first reformed cycle)"},
-    "event_title": {"zh": "优待金改革的事件研究", "en": "Event study of the allowance reforms"},
-    "effect_on": {"zh": "对{outcome}的效应", "en": "effect on the {outcome}"},
-    "pointwise": {"zh": "{level}% 逐点置信区间", "en": "{level}% pointwise CI"},
-    "uniform": {"zh": "{level}% 一致置信带", "en": "{level}% uniform band"},
-    "callaway_santanna": {"zh": "Callaway-Sant'Anna", "en": "Callaway-Sant'Anna"},
-    "sun_abraham": {"zh": "Sun-Abraham", "en": "Sun-Abraham"},
-    "pretrend": {"zh": "改革前趋势检验：χ²({df}) = {stat}，p = {p}",
-                 "en": "pre-trend test: chi2({df}) = {stat}, p = {p}"},
-    "bacon_title": {"zh": "双向固定效应估计由哪些 2×2 比较构成", "en": "What the naive TWFE estimate averages"},
-    "bacon_x": {"zh": "权重", "en": "weight"},
-    "bacon_y": {"zh": "2×2 双重差分估计", "en": "2x2 DiD estimate"},
-    "twfe_line": {"zh": "双向固定效应估计 = {value}", "en": "TWFE estimate = {value}"},
-    "treated vs never": {"zh": "改革组 vs 从未改革组", "en": "treated vs never treated"},
-    "earlier vs later": {"zh": "早改革组 vs 尚未改革的晚组", "en": "earlier vs later (not yet treated)"},
-    "later vs earlier": {"zh": "晚改革组 vs 已改革的早组", "en": "later vs earlier (already treated)"},
-    "dcdh_title": {"zh": "各处理单元格的权重（按改革后批次汇总）", "en": "Weights on treated cells, by cycles since reform"},
-    "dcdh_note": {"zh": "负权重单元格占 {share}，合计 {total}", "en": "negative weights: {share} of cells, sum {total}"},
-    "outcome.signup": {"zh": "报名率的对数", "en": "log sign-up rate"},
-    "outcome.return": {"zh": "退兵率", "en": "return rate"},
-}
-
+__all__ = ["plot_event_study", "plot_twfe_weights"]
 
 def _t(key: str, lang: str, **values: object) -> str:
-    template = DID_TEXTS[key][lang]
-    return template.format(**values) if values else template
+    """A DiD figure string (``did.<key>`` of the house catalogue, :data:`recruitstats.report.style.TEXTS`)."""
+    return text(f"did.{key}", lang, **values)
+
+
+def _has(key: str) -> bool:
+    return f"did.{key}" in TEXTS
 
 
 def _outcome_text(did, lang: str) -> str:
     key = f"outcome.{did.outcome}"
-    return _t(key, lang) if key in DID_TEXTS else did.outcome
+    return _t(key, lang) if _has(key) else did.outcome
 
 
 def _footnote(fig, show: bool, lang: str) -> None:
@@ -79,7 +58,7 @@ def plot_event_study(results, *, lang: str = "zh", level: float = 0.95, truth: M
 
     check_lang(lang)
     if not isinstance(results, Mapping):
-        results = {_t(results.model, lang) if results.model in DID_TEXTS else results.model: results}
+        results = {_t(results.model, lang) if _has(results.model) else results.model: results}
     with house_style():
         fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(8, 4.5))
         offsets = np.linspace(-0.15, 0.15, len(results)) if len(results) > 1 else [0.0]
