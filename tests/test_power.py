@@ -46,6 +46,17 @@ def test_city_shocks_need_city_clusters():
     assert abs(r.size - 0.05) < 3 * np.sqrt(0.05 * 0.95 / 200)
 
 
+def test_planned_reform_design():
+    """A planned allowance raise in half the districts: size near alpha, power grows with the raise."""
+    tol = 3 * np.sqrt(0.05 * 0.95 / 200)
+    null = power(40, 8, 0.0, 200, 4, lever="stipend", treated_share=0.5, vcov="cluster", progress=False)
+    assert abs(null.size - 0.05) < tol and "planned change of stipend: +20%" in null.design
+    small, big = (power(40, 8, 0.5, 150, 4, lever="stipend", treated_share=0.5, change_pct=c, vcov="cluster",
+                        progress=False) for c in (10, 40))
+    assert small.power < big.power and big.mde < small.mde
+    assert "staggered" in power(10, 4, 0.1, 5, 1, progress=False).design
+
+
 def test_panel_is_labelled_synthetic_and_reproducible():
     a = power_panel(districts=5, cycles=4, effect=0.1, seed=1)
     b = power_panel(districts=5, cycles=4, effect=0.1, seed=1)
@@ -82,7 +93,8 @@ def test_stipend_lever_and_reproducibility():
 
 @pytest.mark.parametrize("kwargs", [dict(districts=2), dict(cycles=1), dict(sims=0), dict(effect=float("nan")),
                                     dict(seed=-1), dict(lever="posters"), dict(alpha=0.7), dict(cities=1),
-                                    dict(cities=11), dict(city_sd=0.1)])
+                                    dict(cities=11), dict(city_sd=0.1), dict(treated_share=0.0),
+                                    dict(treated_share=0.5, start_cycle=5), dict(treated_share=0.5, change_pct=0)])
 def test_bad_options_are_input_errors(kwargs):
     args = dict(districts=10, cycles=5, effect=0.1, sims=5, seed=1) | kwargs
     with pytest.raises(InputError):

@@ -28,7 +28,8 @@ def models(panel):
 
 @pytest.mark.parametrize("text, expected", [
     ("publicity=+30%", ("publicity", 1.3)), ("outreach=x2", ("outreach", 2.0)),
-    ("allowance=+20%", ("stipend", 1.2)), ("door_visits=×1.5", ("outreach", 1.5)), ("stipend=-10％", ("stipend", 0.9))])
+    ("allowance=+20%", ("stipend", 1.2)), ("door_visits=×1.5", ("outreach", 1.5)),
+    ("stipend=-10％", ("stipend", 0.9))])
 def test_parse_change(text, expected):
     lever, factor = parse_change(text)
     assert lever == expected[0] and factor == pytest.approx(expected[1])

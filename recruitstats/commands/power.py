@@ -19,6 +19,9 @@ and reports:
   mde    minimal detectable effect at 80% power, (t(1-alpha/2) + t(0.8)) x se
 
 Effects are log-rate coefficients (for publicity and stipend: elasticities).
+By default the lever varies as in the simulator (the stipend: staggered raises);
+--treated-share, --start-cycle and --change-pct simulate a planned change instead:
+the lever's column changes by PCT% in a random share of districts from cycle K on.
 A progress bar is shown on standard error when it is a terminal.
 
 在计划开展评估之前先问：数据能否回答这个问题？本命令按计划的区县数、批次数模拟
@@ -29,6 +32,8 @@ Examples:
   recruitstats power --districts 45 --cycles 10 --effect 0.1 --sims 1000
   recruitstats power --districts 24 --cycles 8 --effect 0.3 --sims 500 --lever stipend --json
   recruitstats power --districts 96 --cycles 10 --effect 0.1 --sims 500 --cities 12 --city-sd 0.05
+  recruitstats power --districts 40 --cycles 10 --effect 0.4 --sims 500 --lever stipend \
+      --treated-share 0.5 --start-cycle 5 --change-pct 20     # a planned allowance reform
 """
 
 
@@ -50,6 +55,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="group the districts into N cities and cluster errors by city")
     p.add_argument("--city-sd", type=float, default=0.0, metavar="SD",
                    help="sd of a shock common to a city's districts each cycle (log scale; needs --cities)")
+    p.add_argument("--treated-share", type=float, default=None, metavar="P",
+                   help="a planned change in a random share P of districts instead of the simulator's "
+                        "lever variation (e.g. 0.5)")
+    p.add_argument("--start-cycle", type=int, default=None, metavar="K",
+                   help="cycle (0-based) from which the planned change applies (default: the middle)")
+    p.add_argument("--change-pct", type=float, default=20.0, metavar="PCT",
+                   help="planned change of the lever's column in percent (default 20)")
     p.add_argument("--vcov", default="auto", choices=["auto", "cluster", "jackknife"],
                    help="auto (CRV1, or CRV3 below 40 districts; default), cluster (CRV1), jackknife (CRV3)")
     p.add_argument("--family", default="poisson", choices=["poisson", "binomial"], help="model family")
@@ -67,7 +79,8 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--lang takes zh, en or zh,en, not {args.lang!r}")
     result = power(args.districts, args.cycles, args.effect, args.sims, args.seed, alpha=args.alpha,
                    lever=args.lever, family=args.family, vcov=args.vcov, rho=args.rho, cities=args.cities,
-                   city_sd=args.city_sd)
+                   city_sd=args.city_sd, treated_share=args.treated_share, start_cycle=args.start_cycle,
+                   change_pct=args.change_pct)
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:

@@ -62,7 +62,8 @@ def _allocation(a, lang: Lang) -> str:
                 f"最后一名报名者的边际成本约 {mc:,.0f} 元。")
     return (f"With {a.budget:,.0f} extra yuan per cycle the best mix puts {share:.0%} into "
             f"{LEVERS[best].label('en').lower()}, for about {a.gain['point']:,.0f} more applicants "
-            f"({a.gain['ci_low']:,.0f} to {a.gain['ci_high']:,.0f}); the last applicant costs about {mc:,.0f} yuan.")
+            f"({a.gain['ci_low']:,.0f} to {a.gain['ci_high']:,.0f}); the last applicant costs about "
+            f"{mc:,.0f} yuan.")
 
 
 def planning_findings(

@@ -77,6 +77,7 @@ class PowerResult:
     clusters: int
     cluster: str
     city_sd: float
+    design: str
     inference: str
     inference_zh: str
     power_mc_se: float
@@ -91,8 +92,8 @@ class PowerResult:
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe dict with the SCHEMA.md keys and the design and method."""
         keys = ["power", "mde", "alpha", "sims", "districts", "cycles", "effect", "size", "lever",
-                "family", "vcov", "rho", "seed", "clusters", "cluster", "city_sd", "inference", "power_mc_se",
-                "size_mc_se",
+                "family", "vcov", "rho", "seed", "clusters", "cluster", "city_sd", "design", "inference",
+                "power_mc_se", "size_mc_se",
                 "mean_estimate", "sd_estimate", "mean_se", "failed"]
         out = {k: getattr(self, k) for k in keys}
         out = {k: (float(v) if isinstance(v, (float, np.floating)) else v) for k, v in out.items()}
@@ -119,7 +120,7 @@ class PowerResult:
 # --- checks -----------------------------------------------------------------
 
 def _check(districts, cycles, effect, sims, seed, alpha, lever, family, vcov, rho, cities=None,
-           city_sd=0.0) -> None:
+           city_sd=0.0, plan=None) -> None:
     problems: list[Problem] = []
 
     def bad(option: str, message: str, expected: str) -> None:
@@ -155,6 +156,17 @@ def _check(districts, cycles, effect, sims, seed, alpha, lever, family, vcov, rh
         bad("city_sd", f"city_sd must be in [0, 2), got {city_sd!r}", "e.g. 0.05")
     if city_sd and cities is None:
         bad("city_sd", "a city shock needs the number of cities (cities=...)", "cities=8")
+    if plan is not None:
+        _, share, start, change = plan
+        if not isinstance(share, (int, float)) or not 0 < share <= 1:
+            bad("treated_share", f"treated_share must be in (0, 1], got {share!r}", "e.g. 0.5")
+        if not is_int(start) or not 1 <= start <= (cycles - 1 if is_int(cycles) else 0):
+            bad("start_cycle", f"start_cycle must be a cycle from 1 to cycles - 1, got {start!r}",
+                "e.g. cycles // 2")
+        if not isinstance(change, (int, float)) or not math.isfinite(change) or not -1 < change <= 10 \
+                or change == 0:
+            bad("change_pct", f"change_pct must be a non-zero change above -100%, got {change * 100!r}",
+                "e.g. 20")
     if problems:
         raise InputError(problems)
 
@@ -167,10 +179,12 @@ def _city_of(n_d: int, cities: int | None) -> np.ndarray:
 
 
 def _draw(rng: np.random.Generator, n_d: int, n_t: int, rho: float, cities: int | None = None,
-          city_sd: float = 0.0) -> dict[str, np.ndarray]:
+          city_sd: float = 0.0, plan: tuple | None = None) -> dict[str, np.ndarray]:
     """Design and noise of one panel, from the calibration of :func:`recruitstats.simulate.simulate`.
 
     ``city_sd`` adds a shock common to a city's districts in each cycle (``cities`` blocks).
+    ``plan`` = (lever, treated share, first cycle, change): a planned change of the lever's
+    column in randomly chosen districts from a given cycle on.
     """
     std = lambda *shape: rng.standard_normal(shape)  # noqa: E731
     a = std(n_d)
@@ -188,6 +202,8 @@ def _draw(rng: np.random.Generator, n_d: int, n_t: int, rho: float, cities: int 
     levers = {"publicity": np.log(pub) - _LEVER_REF["publicity"],
               "stipend": np.log(ratio) - _LEVER_REF["stipend"],
               "outreach": np.log1p(out100) - _LEVER_REF["outreach"]}
+    if plan is not None:
+        _planned(rng, levers, plan, n_d, n_t, ratio0=ratio0, out100=out100, noise=0.015 * std(n_d, n_t))
     # frailty: log-normal with the simulator's gamma variance, AR(1) along cycles within a district
     s2 = math.log1p(1 / _SIGNUP_SHAPE)
     e = std(n_d, n_t) * math.sqrt(s2)
@@ -200,6 +216,19 @@ def _draw(rng: np.random.Generator, n_d: int, n_t: int, rho: float, cities: int 
     if city_sd:
         base = base + city_sd * std(int(cities), n_t)[_city_of(n_d, cities)] - city_sd**2 / 2
     return {"youth": youth, "levers": levers, "base": base}
+
+
+def _planned(rng, levers, plan, n_d, n_t, *, ratio0, out100, noise) -> None:
+    """Apply a planned change to the lever values in place (see :func:`_draw`)."""
+    lever, share, start, change = plan
+    treated = rng.permutation(n_d) < max(1, round(share * n_d))
+    factor = np.where(treated[:, None] & (np.arange(n_t)[None, :] >= start), 1 + change, 1.0)
+    if lever == "stipend":  # the planned reform replaces the simulator's own staggered raises
+        levers["stipend"] = np.log(ratio0[:, None] * np.exp(noise) * factor) - _LEVER_REF["stipend"]
+    elif lever == "publicity":
+        levers["publicity"] = levers["publicity"] + np.log(factor)
+    else:
+        levers["outreach"] = np.log1p(out100 * factor) - _LEVER_REF["outreach"]
 
 
 def _applicants(rng: np.random.Generator, draw: dict, coefs: dict[str, float]) -> np.ndarray:
@@ -321,6 +350,9 @@ def power(
     rho: float = 0.3,
     cities: int | None = None,
     city_sd: float = 0.0,
+    treated_share: float | None = None,
+    start_cycle: int | None = None,
+    change_pct: float = 20.0,
     progress: bool | None = None,
 ) -> PowerResult:
     """Simulated power, size and minimal detectable effect of the test of one lever.
@@ -343,6 +375,10 @@ def power(
         evaluation then has ``cities`` clusters); None: clusters are districts.
     city_sd : standard deviation of a shock common to a city's districts in each cycle
         (log scale; needs ``cities``).
+    treated_share, start_cycle, change_pct : a planned change instead of the simulator's
+        lever variation: the lever's column changes by ``change_pct`` percent in a random
+        ``treated_share`` of districts from cycle ``start_cycle`` (0-based; default the middle)
+        on. For the stipend it replaces the simulator's staggered raises.
     progress : show a progress bar on standard error; None: only on a terminal.
 
     Returns
@@ -353,7 +389,11 @@ def power(
     """
     from tqdm import tqdm  # plain: stderr only, and tqdm.auto warns in notebooks without ipywidgets
 
-    _check(districts, cycles, effect, sims, seed, alpha, lever, family, vcov, rho, cities, city_sd)
+    plan = None
+    if treated_share is not None:
+        start = cycles // 2 if start_cycle is None and isinstance(cycles, int) else start_cycle
+        plan = (lever, treated_share, start, change_pct / 100 if isinstance(change_pct, (int, float)) else None)
+    _check(districts, cycles, effect, sims, seed, alpha, lever, family, vcov, rho, cities, city_sd, plan)
     fitter = _Fitter(districts, cycles, lever, family, vcov, cities)
     alt, null = _coefs(lever, effect), _coefs(lever, 0.0)
     est, se = np.full(sims, np.nan), np.full(sims, np.nan)
@@ -363,7 +403,7 @@ def power(
                disable=None if progress is None else not progress)   # None: only on a terminal
     for i in bar:
         rng = np.random.default_rng(children[i])
-        draw = _draw(rng, districts, cycles, rho, cities, city_sd)
+        draw = _draw(rng, districts, cycles, rho, cities, city_sd, plan)
         est[i], se[i] = fitter.fit(_applicants(rng, draw, alt), draw["youth"], draw["levers"])
         if effect != 0:
             est0[i], se0[i] = fitter.fit(_applicants(rng, draw, null), draw["youth"], draw["levers"])
@@ -372,7 +412,16 @@ def power(
     return _summarise(est, se, est0, se0, districts=districts, cycles=cycles, effect=float(effect),
                       sims=sims, seed=seed, alpha=alpha, lever=lever, family=family, vcov=vcov, rho=rho,
                       clusters=fitter.n_g, cluster=fitter.cluster, city_sd=float(city_sd),
+                      design=_design_text(plan),
                       inference=fitter.describe(), inference_zh=fitter.describe("zh"))
+
+
+def _design_text(plan) -> str:
+    if plan is None:
+        return "the simulator's lever variation (stipend: staggered raises of 12-28%)"
+    lever, share, start, change = plan
+    return (f"planned change of {lever}: {change * 100:+g}% in {share:.0%} of districts (random) "
+            f"from cycle {start} (0-based)")
 
 
 def _summarise(est, se, est0, se0, *, districts, cycles, alpha, clusters, **design) -> PowerResult:
