@@ -2,13 +2,17 @@
 scenarios for next cycle and budget allocation, all built on fitted results.
 
 Names are imported on first use (PEP 562), like the package's own ``__init__``, so
-``recruitstats power`` loads neither the optimiser nor the policy code.
+``recruitstats power`` loads neither the optimiser nor the policy code. ``power`` is the
+exception: the function shares its module's name, and once the module is imported the
+package attribute would be the module, so the function is bound here eagerly.
 """
 
 from __future__ import annotations
 
 import importlib
 from typing import Any
+
+from recruitstats.planning.power import power  # noqa: E402  (see the docstring)
 
 _EXPORTS: dict[str, str] = {
     "AllocationResult": "recruitstats.planning.budget",
@@ -18,7 +22,6 @@ _EXPORTS: dict[str, str] = {
     "geometric_adstock": "recruitstats.planning.adstock",
     "hill": "recruitstats.planning.adstock",
     "PowerResult": "recruitstats.planning.power",
-    "power": "recruitstats.planning.power",
     "power_panel": "recruitstats.planning.power",
     "ScenarioResult": "recruitstats.planning.scenarios",
     "next_cycle": "recruitstats.planning.scenarios",
@@ -26,7 +29,7 @@ _EXPORTS: dict[str, str] = {
     "planning_findings": "recruitstats.planning.findings",
 }
 
-__all__ = list(_EXPORTS)
+__all__ = ["power", *_EXPORTS]
 
 
 def __getattr__(name: str) -> Any:
