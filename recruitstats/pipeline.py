@@ -412,8 +412,10 @@ def _digest(paths: list[Path]) -> str:
 
 def _notebook_paths(nb_dir: Path, only: list[str] | None) -> list[Path]:
     paths = sorted(nb_dir.glob("*.ipynb"))
-    if only:
+    if only is not None:  # an empty list: no notebook (``run --only brief``)
         paths = [p for p in paths if p.stem in only or p.name in only]
+        if not only:
+            return []
     if not paths:
         raise InputError(f"no notebooks found in {nb_dir}" + (f" named {', '.join(only)}" if only else ""),
                          file=str(nb_dir))
@@ -498,8 +500,10 @@ def run_notebooks(
     config: str | os.PathLike | None = None,
     progress: bool | None = None,
     log: Callable[[str], None] | None = None,
+    brief: bool = True,
 ) -> RunResult:
-    """Execute every notebook on the data and write executed copies, HTML reports, run.json and run.log.
+    """Execute every notebook on the data and write executed copies, HTML reports, the policy brief
+    (``brief.<lang>.{html,pdf,docx}`` and ``tables.xlsx``), run.json and run.log.
 
     Parameters
     ----------
@@ -511,6 +515,7 @@ def run_notebooks(
     config : project configuration file; None: ``./recruitstats.toml`` if present, else the defaults.
     progress : show a progress bar; None: only when standard error is a terminal.
     log : where each reason is said (default: standard error).
+    brief : also write the policy brief in the config's languages.
 
     Returns
     -------
@@ -535,6 +540,8 @@ def run_notebooks(
         run.skipped += [{k: v for k, v in c.items() if k in ("analysis", "reason", "reason_zh", "reason_en")}
                         for c in checks.skipped(cfg.language)]
         written = _execute_all(nb_paths, run, reports, cfg, progress)
+        if brief:
+            written += _write_brief(combined, cfg, work, reports, run)
         manifest = _manifest(paths, cfg, combined, checks, [p.name for p in nb_paths], run.skipped,
                              written + ["run.json", "run.log"])
         _say(manifest, log, reports, combined.warnings)
@@ -565,6 +572,25 @@ def _execute_all(nb_paths: list[Path], run: _Run, reports: Path, cfg, progress) 
             written += [path.name, f"{path.stem}.html"]
             bar.update(1)
     return written
+
+
+def _write_brief(combined, cfg, work: Path, reports: Path, run: _Run) -> list[str]:
+    """The brief from the combined panel; an analysis it cannot make is said in ``skipped``, never fatal."""
+    from recruitstats.report.brief import build_brief
+
+    if combined.panel is None or len(combined.panel) == 0:
+        run.skipped.append({"analysis": "brief", "reason": "no panel data: the policy brief needs the panel"
+                            if run.lang == "en" else "没有面板数据：政策简报需要区县面板"})
+        return []
+    try:
+        paths = build_brief(work / "data", reports, langs=cfg.languages, config=cfg, panel=combined.panel)
+    except InputError as exc:
+        run.skipped.append({"analysis": "brief", "reason": str(exc).splitlines()[0]})
+        return []
+    except Exception as exc:  # noqa: BLE001 - a failed brief leaves the notebooks' report standing
+        run.skipped.append({"analysis": "brief", "reason": f"the brief failed: {type(exc).__name__}: {exc}"})
+        return []
+    return [Path(p).name for p in paths]
 
 
 def _say(manifest: dict, log: Callable[[str], None], reports: Path, warnings: list[Problem]) -> None:

@@ -130,3 +130,15 @@ def test_progress_bar_is_quiet_when_stderr_is_not_a_terminal(capsys):
     with _progress(2, True) as bar:
         bar.update(2)
     assert "2/2" in capsys.readouterr().err
+
+
+def test_run_writes_the_brief_beside_the_reports(tmp_path):
+    """make report's promise: the bundled data give the six brief files and the tables workbook."""
+    from recruitstats.cli import main
+
+    out = tmp_path / "reports"
+    assert main(["run", "--data", "data/sample", "--out", str(out), "--only", "brief"]) == 0
+    names = {p.name for p in out.iterdir()}
+    assert {f"brief.{lang}.{f}" for lang in ("zh", "en") for f in ("html", "pdf", "docx")} <= names
+    assert "tables.xlsx" in names and not any(n.endswith(".ipynb") for n in names)
+    assert "模拟数据" in (out / "brief.zh.html").read_text(encoding="utf-8")

@@ -10,8 +10,9 @@ from recruitstats.pipeline import run_notebooks
 HELP = f"""\
 Run the whole analysis: every notebook in --notebooks (in name order) is executed
 on the data and the reports are written to --out: for each notebook an HTML report
-(no code, nothing loaded from the internet) and the executed notebook (.ipynb), and
-run.json / run.log (package version, data hash, configuration, and what could not
+(no code, nothing loaded from the internet) and the executed notebook (.ipynb), the
+policy brief (brief.zh/en.html/.pdf/.docx and tables.xlsx, see `recruitstats brief`;
+--no-brief leaves it out), and run.json / run.log (package version, data hash, configuration, and what could not
 be estimated and why).
 
 --data takes one or several paths: ingest stores (their processed/ tables), data
@@ -45,14 +46,19 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help=f"project configuration (default: ./{CONFIG_NAME} if present)")
     p.add_argument("--notebooks", default=None,
                    help="folder of notebooks (default: the checkout's notebooks/ folder)")
-    p.add_argument("--only", nargs="+", metavar="NAME", help="run only these notebooks (by name)")
+    p.add_argument("--only", nargs="+", metavar="NAME",
+                   help="run only these notebooks (by name); add 'brief' to write the brief too")
     p.add_argument("--timeout", type=int, default=900, help="seconds allowed per cell (default: 900)")
+    p.add_argument("--no-brief", action="store_true",
+                   help="do not write the policy brief (brief.<lang>.html/.pdf/.docx and tables.xlsx)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    only = [n for n in args.only if n != "brief"] if args.only else None
+    brief = not args.no_brief and (args.only is None or "brief" in args.only)
     result = run_notebooks(data=args.data, out=args.out, notebooks=args.notebooks, timeout=args.timeout,
-                           only=args.only, config=args.config)
+                           only=only, config=args.config, brief=brief)
     for path in result.written:
         print(path)
     return 0
