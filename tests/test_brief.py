@@ -341,3 +341,34 @@ def test_a_relative_scheme_path_is_read_from_the_config_folder(panel, tmp_path, 
     monkeypatch.chdir(elsewhere)  # the scheme is found beside the config, not in the working folder
     card = collect(panel, config=load_config(cfg)).scorecard
     assert card.scheme["college_share"].label("en") == "Students among recruits"
+
+
+def test_headline_quotes_fit_signup_json(built, inputs, tmp_path, monkeypatch, capsys):
+    """Each sign-up lever's coefficient and interval as `recruitstats fit signup --json` gives it, to two decimals."""
+    import json
+
+    from recruitstats import policy
+    from recruitstats.cli import main
+
+    monkeypatch.chdir(tmp_path)  # no project config in the working folder: defaults, as the brief's
+    assert main(["fit", "signup", "--data", str(SAMPLE.parent), "--json"]) == 0
+    effects = json.loads(capsys.readouterr().out)["effects"]
+    assert set(effects) == {"publicity", "stipend", "outreach"}
+    el = policy.elasticities(inputs.signup)
+    for lang in LANGS:
+        html = _html(built, lang)
+        nums = _numbers(html)
+        for lever, e in effects.items():
+            for field in ("coef", "ci_low", "ci_high"):
+                value, shown = nums[f"signup.{lever}.{field}"]
+                assert value == e[field] and shown == f"{e[field]:.2f}"
+        for lever in ("publicity", "stipend"):  # logged levers: the coefficient is the elasticity
+            assert el.loc[lever, "estimate"] == pytest.approx(effects[lever]["coef"], rel=1e-8)
+            assert el.loc[lever, "ci_low"] == pytest.approx(effects[lever]["ci_low"], rel=1e-6)
+        for field, col in (("elasticity", "estimate"), ("elasticity_low", "ci_low"), ("elasticity_high", "ci_high")):
+            value, shown = nums[f"signup.outreach.{field}"]
+            assert value == el.loc["outreach", col] and shown == f"{value:.2f}"
+        assert 0 < el.loc["outreach", "estimate"] < effects["outreach"]["coef"]  # b v / (1 + v) < b
+    words = compose(inputs, "en", figures=False).plain_text()
+    assert f"coefficient b = {effects['outreach']['coef']:.3f} is not an elasticity" in words
+    assert f"averages {el.loc['outreach', 'estimate']:.3f}" in words

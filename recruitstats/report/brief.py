@@ -163,7 +163,7 @@ def _paras(block: Block) -> list[Para]:
 def fmt(value: float, kind: str, lang: str) -> str:
     """Format a number for the brief.
 
-    ``kind``: ``"coef"`` (two decimals, as ``fit --json`` is quoted), ``"count"``
+    ``kind``: ``"coef"`` (two decimals, as ``fit --json`` is quoted), ``"coef3"`` (three decimals), ``"count"``
     (whole number, thousands separated), ``"flow"``/``"flow2"`` (one/two decimals), ``"yuan"`` (whole
     yuan), ``"pct"`` (a share as percent, one decimal), ``"pct2"`` (two decimals),
     ``"multiple"`` (two decimals and ×), ``"int"``.
@@ -174,6 +174,8 @@ def fmt(value: float, kind: str, lang: str) -> str:
         return text("unbounded", lang)
     if kind == "coef":
         out = f"{value:.2f}"
+    elif kind == "coef3":
+        out = f"{value:.3f}"
     elif kind in ("count", "yuan"):
         out = f"{value:,.0f}"
     elif kind == "flow":

@@ -59,7 +59,9 @@ def _signup_lever(inputs: BriefInputs, lever: str, lang: str) -> list[Para]:
         out = [sentence("f.elasticity", lang, **vals)]
     else:
         el = _row(inputs.elasticities, lever)
-        vals["elasticity"] = num(f"{k}.elasticity", _est(el, "elasticity"), "coef", lang)
+        vals.update(elasticity=num(f"{k}.elasticity", _est(el, "elasticity"), "coef", lang),
+                    el_low=num(f"{k}.elasticity_low", el["ci_low"], "coef", lang),
+                    el_high=num(f"{k}.elasticity_high", el["ci_high"], "coef", lang))
         out = [sentence("f.coef_log1p", lang, **vals)]
     out += _plus(inputs.signup_effects, inputs.signup_costs, lever, k, name, inputs.pct, res, lang,
                  effect_key="f.plus_applicants", cost_key="f.cost_applicant", cost_old="cost_per_applicant")
@@ -77,13 +79,26 @@ def _plus(effects, costs, lever, k, name, pct, res, lang, *, effect_key, cost_ke
                             high=num(f"{k}.additional_high", add["ci_high"], kind, lang)))
     cost = _row(costs, lever)
     if cost is not None and finite(_est(cost, cost_old)):
-        out.append(sentence(cost_key, lang, level=_level(res),
+        open_ended = not finite(cost["ci_high"])  # the gain's interval reaches zero: no upper bound
+        out.append(sentence(cost_key + ("_open" if open_ended else ""), lang, level=_level(res),
                             cost=num(f"{k}.cost", _est(cost, cost_old), "yuan", lang),
                             low=num(f"{k}.cost_low", cost["ci_low"], "yuan", lang),
                             high=num(f"{k}.cost_high", cost["ci_high"], "yuan", lang)))
     elif cost is not None:
-        out.append(sentence("f.cost_unknown", lang, reason=str(cost.get("note", "") or "no unit cost")))
+        out.append(_no_cost(str(cost.get("note", "") or ""), res, lever, lang))
     return out
+
+
+def _no_cost(note: str, res, lever: str, lang: str) -> Para:
+    """Why a cost per unit is not given, in the reader's language."""
+    if note.startswith("no unit cost"):
+        from recruitstats.levers import get_lever
+
+        column = get_lever(_registry_key(res, lever)).column
+        return sentence("f.cost_no_unit", lang, column=_column_label(column, lang), name=column)
+    if "no gain" in note:
+        return sentence("f.cost_no_gain", lang)
+    return sentence("f.cost_unknown", lang, reason=note or "—")
 
 
 def _discharge_lever(inputs: BriefInputs, lever: str, lang: str) -> list[Para]:
@@ -364,27 +379,89 @@ def methods(inputs: BriefInputs, lang: str) -> Section:
             items.append(sentence("m.transform", lang, lever=term_label(lever, lang, result=res),
                                   transform=_transform(res, lever, lang)))
         if d.get("dropped"):
-            what = "; ".join(f"{k}: {v}" for k, v in d["dropped"].items())
+            sep = "；" if lang == "zh" else "; "
+            what = sep.join(f"{_dropped_text(k, lang)}{'：' if lang == 'zh' else ': '}{v}"
+                            for k, v in d["dropped"].items())
             items.append(sentence("m.dropped", lang, model=text(f"model.{model}", lang), what=what))
+    items += _elasticity_notes(inputs, lang)
     items.append(sentence("m.policy", lang, pct=f"{inputs.pct:g}", factor=f"{1 + inputs.pct / 100:g}"))
     items.append(sentence("m.suppression", lang, threshold=inputs.threshold))
     return Section(text("sec.methods", lang), (Bullets(tuple(items)),))
 
 
+def _elasticity_notes(inputs: BriefInputs, lang: str) -> list[Para]:
+    """How each sign-up lever's coefficient relates to its elasticity (equal for logged levers)."""
+    res = inputs.signup
+    effects = res.to_dict()["effects"]
+    logged = [lv for lv in res.levers if lv in effects and _lever_kind(res, lv) == "log"]
+    out = [sentence("m.elasticity_log", lang, levers=_and([term_label(lv, lang, result=res) for lv in logged], lang))] \
+        if logged else []
+    for lever in res.levers:
+        el = _row(inputs.elasticities, lever)
+        if lever not in effects or el is None or _lever_kind(res, lever) == "log":
+            continue
+        from recruitstats.levers import get_lever
+
+        out.append(sentence("m.elasticity_log1p", lang, lever=term_label(lever, lang, result=res),
+                            unit=get_lever(_registry_key(res, lever)).unit(lang),
+                            coef=num(f"signup.{lever}.coef3", effects[lever]["coef"], "coef3", lang),
+                            elasticity=num(f"signup.{lever}.elasticity3", _est(el, "elasticity"), "coef3", lang)))
+    return out
+
+
+def _and(names: list[str], lang: str) -> str:
+    """``宣传经费、优待金`` / ``Publicity spending and family allowance``."""
+    if lang == "zh" or len(names) < 2:
+        return "、".join(names)
+    rest = [n[:1].lower() + n[1:] for n in names[1:]]
+    return ", ".join([names[0], *rest[:-1]]) + " and " + rest[-1]
+
+
 def _column_label(name: str, lang: str) -> str:
-    """A panel column in Chinese (its SCHEMA label) or as its canonical name in English."""
+    """A panel column as a reader names it: the house catalogue, else its SCHEMA label (zh) or words (en)."""
+    from recruitstats.report.style import TEXTS
     from recruitstats.schema import PANEL_COLUMNS
 
+    if f"column.{name}" in TEXTS:
+        return text(f"column.{name}", lang)
     if lang == "zh":
         return next((c.label_zh for c in PANEL_COLUMNS if c.name == name), name)
-    return name
+    return name.replace("_", " ")
+
+
+def _readable(words: str, lang: str) -> str:
+    """Model words with panel column names (``door_visits``) replaced by their labels."""
+    import re
+
+    from recruitstats.schema import PANEL_COLUMNS
+
+    names = {c.name for c in PANEL_COLUMNS} | {"cycle"}
+    return re.sub(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b|\b[a-z]+\b",
+                  lambda m: _column_label(m.group(0), lang) if m.group(0) in names else m.group(0), words)
+
+
+_DROPPED = (  # the fit's own words -> catalogue key (the rest of the text is a column name)
+    (r"^rows missing (\w+)$", "drop.missing"), (r"^rows where a lever value cannot be computed$", "drop.lever"),
+    (r"^rows dropped in total \(any missing value\)$", "drop.total"), (r"^rows with (\w+) = 0$", "drop.zero"),
+    (r"^\w+ groups with no variation in (\w+)$", "drop.no_variation"),
+    (r"^observations in those groups$", "drop.in_groups"))
+
+
+def _dropped_text(what: str, lang: str) -> str:
+    import re
+
+    for pattern, key in _DROPPED:
+        m = re.match(pattern, what)
+        if m:
+            return text(key, lang, column=_column_label(m.group(1), lang) if m.groups() else "")
+    return _readable(what, lang)
 
 
 def _inference_text(d: dict, lang: str) -> str:
     """How errors were computed: the result's own words in English, the same facts in Chinese."""
     words = str(d.get("inference") or "")
     if lang == "en":
-        return words
+        return words.replace("district_code", "district")
     g = d.get("n_clusters")
     if "jackknife" in words:
         return text("inf.crv3", lang, clusters=g, df=(g or 1) - 1)
@@ -399,9 +476,17 @@ def _transform(res, lever: str, lang: str) -> str:
     try:
         from recruitstats.levers import get_lever
 
-        return get_lever(_registry_key(res, lever)).transform_text(lang)
+        words = get_lever(_registry_key(res, lever)).transform_text(lang)
     except Exception:
-        return str(res.transforms.get(lever, lever))
+        words = str(res.transforms.get(lever, lever))
+    words = _readable(words, lang)
+    return _zh_brackets(words) if lang == "zh" else words.replace("  (", " (")
+
+
+def _zh_brackets(words: str) -> str:
+    """``log(x)  (unit)`` -> ``log(x)（unit）``: the trailing unit in full-width brackets."""
+    head, sep, unit = words.partition("  (")
+    return f"{head}（{unit[:-1]}）" if sep and unit.endswith(")") else words
 
 
 def provenance(inputs: BriefInputs, lang: str) -> tuple[str, ...]:

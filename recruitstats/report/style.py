@@ -229,9 +229,9 @@ TEXTS: dict[str, dict[str, str]] = {
                        "{lever}: elasticity {coef} ({level}% CI {low} to {high}): 1% more of it goes with "
                        "about {coef}% more applicants."),
     "f.coef_log1p": _t("{lever}：系数 {coef}（{level}% 置信区间 {low} 至 {high}；按 log(1+每百人数量) 计），"
-                       "在现有水平下的弹性约为 {elasticity}。",
+                       "在现有水平下的弹性约为 {elasticity}（{level}% 置信区间 {el_low} 至 {el_high}）。",
                        "{lever}: coefficient {coef} ({level}% CI {low} to {high}; on log(1 + amount per 100)), "
-                       "an elasticity of about {elasticity} at current levels."),
+                       "an elasticity of about {elasticity} at current levels ({level}% CI {el_low} to {el_high})."),
     "f.not_identified": _t("{lever}：数据无法识别其效应（{reason}）。",
                            "{lever}: its effect cannot be identified from these data ({reason})."),
     "f.plus_applicants": _t("增加 {pct}%，每批次预计多 {add} 名报名者（{level}% 区间 {low} 至 {high}）。",
@@ -239,8 +239,18 @@ TEXTS: dict[str, dict[str, str]] = {
     "f.cost_applicant": _t("每增加一名报名者约需 {cost} 元（{level}% 区间 {low} 至 {high} 元）。",
                             "Each additional applicant costs about {cost} yuan "
                             "({level}% interval {low} to {high} yuan)."),
-    "f.cost_unknown": _t("成本无法计算。",
-                          "Its cost is not computed ({reason})."),
+    "f.cost_unknown": _t("成本无法计算（{reason}）。", "Its cost is not computed ({reason})."),
+    "f.cost_no_unit": _t("成本未计算：项目配置未给出{column}的单位成本（unit_costs 中的 {name}）。",
+                         "Its cost is not computed: the project config gives no unit cost for {column} "
+                         "({name} under unit_costs)."),
+    "f.cost_no_gain": _t("点估计显示没有改善，无法给出单位成本。",
+                         "The point estimate shows no gain, so there is no cost per unit."),
+    "f.cost_applicant_open": _t("每增加一名报名者约需 {cost} 元（{level}% 区间自 {low} 元起，无上限：增幅可能为零）。",
+                                "Each additional applicant costs about {cost} yuan ({level}% interval from "
+                                "{low} yuan, with no upper bound: the gain may be zero)."),
+    "f.cost_avoided_open": _t("每减少一名退兵约需 {cost} 元（{level}% 区间自 {low} 元起，无上限：可能并不减少退兵）。",
+                              "Each avoided return costs about {cost} yuan ({level}% interval from {low} yuan, "
+                              "with no upper bound: returns may not fall at all)."),
     "f.return_rate": _t("{period}，全部区县合计退兵率为 {rate}。",
                         "In {period}, {rate} of all recruits returned (all districts together)."),
     "f.outliers_above": _t("退兵率高于 99.8% 控制限（超出随机波动）的区县：{names}。",
@@ -284,6 +294,34 @@ TEXTS: dict[str, dict[str, str]] = {
                    "cluster-robust by district ({clusters} clusters): CRV3 jackknife with t({df}) critical values"),
     "inf.crv1": _t("按区县聚类（{clusters} 个）的 CRV1 稳健标准误", "cluster-robust (CRV1) by district ({clusters} clusters)"),
     "inf.hc1": _t("异方差稳健标准误（HC1），正态临界值", "heteroskedasticity-robust (HC1), normal critical values"),
+    "m.elasticity_log": _t("弹性指某项投入增加 1% 时预期报名人数变化的百分比。{levers}以对数进入模型，"
+                           "其系数即弹性，与 recruitstats fit signup --json 给出的系数相同。",
+                           "An elasticity is the percentage change in expected applicants for 1% more of a lever. "
+                           "{levers} enter the model in logs, so their coefficients are their elasticities, as "
+                           "recruitstats fit signup --json gives them."),
+    "m.elasticity_log1p": _t("{lever}以 log(1+v) 进入模型（v 为{unit}），其系数 b = {coef} 不是弹性：某一区县批次的弹性为 "
+                             "b·v/(1+v)，按拟合报名人数加权平均后为 {elasticity}；它小于 b，v 越大越接近 b。",
+                             "{lever} enters the model as log(1 + v), v in {unit}, so its coefficient b = {coef} is "
+                             "not an elasticity: a district-cycle's elasticity is b·v/(1 + v); weighted by fitted "
+                             "applicants it averages {elasticity}, below b and nearer b where v is large."),
+    "column.applicants": _t("应征报名人数", "applicants"),
+    "column.eligible_youth": _t("适龄青年数", "eligible youth"),
+    "column.enlisted": _t("批准入伍人数", "recruits enlisted"),
+    "column.returned": _t("退兵人数", "recruits returned"),
+    "column.publicity_spend": _t("宣传经费", "publicity spending"),
+    "column.family_allowance": _t("义务兵家庭优待金", "family allowance"),
+    "column.avg_wage": _t("当地平均工资", "local average wage"),
+    "column.door_visits": _t("入户动员人次", "door-to-door visits"),
+    "column.followup_contacts": _t("新兵回访人次", "follow-up contacts"),
+    "column.district_code": _t("区县", "district"),
+    "column.cycle": _t("批次", "cycle"),
+    "drop.missing": _t("缺少{column}的记录", "rows missing {column}"),
+    "drop.lever": _t("无法计算措施取值的记录", "rows where a lever value cannot be computed"),
+    "drop.total": _t("因缺值剔除的记录合计", "rows dropped in total (any missing value)"),
+    "drop.zero": _t("{column}为 0 的记录", "rows with no {column}"),
+    "drop.no_variation": _t("{column}在各批次均无变化（如从未退兵）的区县",
+                            "districts with the same {column} in every cycle (e.g. none)"),
+    "drop.in_groups": _t("这些区县的观测", "observations in those districts"),
     "m.policy": _t("“增加 {pct}%”指各区县各批次的原始投入乘以 {factor}，结果为模型自身的预测（每批次、全部区县合计）。",
                    "\"+{pct}%\" multiplies each district's raw amount in every cycle by {factor}; results are the "
                    "model's own predictions per cycle, summed over districts."),
@@ -314,7 +352,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "tab.levers": _t("各项措施增加 {pct}% 的效果与成本", "Effect and cost of +{pct}% of each lever"),
     "col.lever": _t("措施", "Lever"),
     "col.estimate": _t("估计值", "Estimate"),
-    "col.coef": _t("系数（弹性）", "Coefficient (elasticity)"),
+    "col.coef": _t("系数（对数化措施即弹性）", "Coefficient (elasticity if logged)"),
     "col.coef_low": _t("系数 {level}% 区间下限", "Coefficient, {level}% low"),
     "col.coef_high": _t("系数 {level}% 区间上限", "Coefficient, {level}% high"),
     "col.add_low": _t("新增报名 {level}% 区间下限", "Extra applicants, {level}% low"),
