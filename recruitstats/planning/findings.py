@@ -32,7 +32,7 @@ def _adstock(r, lang: Lang) -> str:
     lo, hi = r.decay_ci
     pct = f"{r.level:.0%}"
     if lang == "zh":
-        return (f"宣传经费约有 {r.decay:.0%} 延续到下一批次（{pct} 区间 {lo:.0%}–{hi:.0%}），"
+        return (f"宣传经费约有 {r.decay:.0%} 延续到下一批次（{pct} 区间 {lo:.0%} 至 {hi:.0%}），"
                 f"半衰期约 {r.half_life:.1f} 个批次。")
     return (f"About {r.decay:.0%} of publicity spending carries over to the next cycle ({pct} interval "
             f"{lo:.0%} to {hi:.0%}); its half-life is about {r.half_life:.1f} cycles.")
@@ -47,7 +47,7 @@ def _scenario(s, lang: Lang) -> str:
     if lang == "zh":
         return (f"情景（{where_text(s.where, 'zh')}，{changes}）：报名人数预计变化 {a['change']:+,.0f}"
                 f"（{a['change_ci_low']:+,.0f} 至 {a['change_ci_high']:+,.0f}），下一批次预测区间 "
-                f"{a['pi_low']:,.0f}–{a['pi_high']:,.0f} 人。")
+                f"{a['pi_low']:,.0f} 至 {a['pi_high']:,.0f} 人。")
     return (f"Scenario ({s.where}: {changes}): expected change in applicants {a['change']:+,.0f} "
             f"({a['change_ci_low']:+,.0f} to {a['change_ci_high']:+,.0f}); next cycle's count is predicted "
             f"between {a['pi_low']:,.0f} and {a['pi_high']:,.0f}.")
@@ -58,7 +58,7 @@ def _allocation(a, lang: Lang) -> str:
     share, mc = a.table.loc[best, "share"], a.table.loc[best, "marginal_cost"]
     if lang == "zh":
         return (f"每批次追加 {a.budget:,.0f} 元时，最优组合以「{LEVERS[best].label('zh')}」为主（{share:.0%}），"
-                f"预计增加报名 {a.gain['point']:,.0f} 人（{a.gain['ci_low']:,.0f}–{a.gain['ci_high']:,.0f}），"
+                f"预计增加报名 {a.gain['point']:,.0f} 人（{a.gain['ci_low']:,.0f} 至 {a.gain['ci_high']:,.0f}），"
                 f"最后一名报名者的边际成本约 {mc:,.0f} 元。")
     return (f"With {a.budget:,.0f} extra yuan per cycle the best mix puts {share:.0%} into "
             f"{LEVERS[best].label('en').lower()}, for about {a.gain['point']:,.0f} more applicants "

@@ -164,8 +164,13 @@ class Variance:
             return self.a * mu * (1 - mu / n)
         return self.a * mu + self.c * mu**2
 
-    def draw(self, rng: np.random.Generator, mu: np.ndarray, n: np.ndarray | None) -> np.ndarray:
-        """Counts with mean ``mu`` and this variance (gamma-Poisson; logit: beta-binomial)."""
+    def draw(self, rng: np.random.Generator, mu: np.ndarray, n: np.ndarray | None,
+             cap: np.ndarray | None = None) -> np.ndarray:
+        """Counts with mean ``mu`` and this variance (gamma-Poisson; logit: beta-binomial).
+
+        ``cap`` (log link): counts cannot exceed it (the exposure: applicants are at most the
+        eligible youth), which also keeps wild coefficient draws of a small panel finite.
+        """
         if self.link == "logit":
             p = np.clip(mu / n, 1e-12, 1 - 1e-12)
             rho = np.clip((self.a - 1) / np.maximum(n - 1, 1), 0, 0.999)
@@ -173,11 +178,13 @@ class Variance:
                 s = (1 - rho) / np.maximum(rho, 1e-12)
                 p = rng.beta(p * s, (1 - p) * s)
             return rng.binomial(np.broadcast_to(n, p.shape).astype(np.int64), p).astype(float)
+        limit = np.full_like(mu, 1e15) if cap is None else np.broadcast_to(cap, mu.shape)
+        mu = np.minimum(mu, limit)
         extra = (self.a - 1) * mu + self.c * mu**2        # beyond Poisson: the gamma mixing variance
-        if not np.any(extra > 0):
-            return rng.poisson(mu).astype(float)
-        extra = np.maximum(extra, 1e-12 * mu)
-        return rng.poisson(rng.gamma(mu**2 / extra, extra / np.maximum(mu, 1e-300))).astype(float)
+        if np.any(extra > 0):
+            extra = np.maximum(extra, 1e-12 * mu)
+            mu = np.minimum(rng.gamma(mu**2 / extra, extra / np.maximum(mu, 1e-300)), limit)
+        return np.minimum(rng.poisson(mu), limit).astype(float)
 
 
 def variance(result) -> Variance:
@@ -331,12 +338,13 @@ def _outcome_row(result, rows: pd.DataFrame, changes: dict[str, float], *, level
     draws = coefficient_draws(result, reps, seed)
     rng = np.random.default_rng([seed, stream])
     var = variance(result)
-    n = rows[result.exposure].to_numpy(float)[None, :] if result.link.name == "logit" else None
+    exposure = pd.to_numeric(rows[result.exposure], errors="coerce").to_numpy(float)[None, :]
+    n = exposure if result.link.name == "logit" else None
     shift = fixed_effect_draws(result, rows, rng, reps, var)
     if cycle_sd:
         shift = shift + rng.normal(0.0, cycle_sd, (reps, 1))
-    y0 = var.draw(rng, predictive_draws(result, rows, draws, shift), n).sum(axis=1)
-    y1 = var.draw(rng, predictive_draws(result, changed, draws, shift), n).sum(axis=1)
+    y0 = var.draw(rng, predictive_draws(result, rows, draws, shift), n, exposure).sum(axis=1)
+    y1 = var.draw(rng, predictive_draws(result, changed, draws, shift), n, exposure).sum(axis=1)
     q = [0.5 - level / 2, 0.5 + level / 2]
     row = {"baseline": float(base.sum()), "predicted": float(new.sum()), "change": float(new.sum() - base.sum()),
            "change_ci_low": ci[0], "change_ci_high": ci[1],
