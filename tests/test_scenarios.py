@@ -162,3 +162,15 @@ def test_cli_without_returns_still_predicts_signups(tmp_path, panel, capsys):
     assert code == 0, out.err
     assert set(json.loads(out.out)["outcomes"]) == {"applicants"}
     assert "returns not predicted" in out.err
+
+
+def test_tiny_panel_gives_wide_but_finite_intervals():
+    """Six districts: t(5) coefficient draws are heavy-tailed; counts stay within the exposure."""
+    small = simulate(seed=3, n_cities=2, districts_per_city=3, first_year=2023, last_year=2025,
+                     recruits=False).panel
+    r = next_cycle(fit_signup(small), {"stipend": 1.2, "publicity": 1.3, "outreach": 2.0},
+                   discharge=fit_discharge(small), seed=1, reps=2000)
+    assert np.isfinite(r.table[["pi_low", "pi_high"]].to_numpy()).all()
+    last = small[(small["year"] == 2025) & (small["half"] == 2)]
+    assert r.table.loc["returned", "pi_high"] <= last["enlisted"].sum()
+    assert r.table.loc["applicants", "pi_high"] <= last["eligible_youth"].sum()
