@@ -111,9 +111,10 @@ def test_cli(tmp_path, panel, capsys):
 
 def _known_panel(seed: int, districts: int = 45, cycles: int = 10):
     """A canonical panel from the power module's process with known means (no serial correlation)."""
+    import importlib
     import math
 
-    import recruitstats.planning.power as pw
+    pw = importlib.import_module("recruitstats.planning.power")   # the package attribute is the function
     from recruitstats.simulate import _LEVER_REF
 
     draw = pw._draw(np.random.default_rng(seed), districts, cycles, 0.0)
