@@ -91,3 +91,16 @@ def test_bad_input(signup, kwargs):
     args = dict(budget=1e6, unit_costs=COSTS, draws=20, seed=1) | kwargs
     with pytest.raises(InputError):
         allocate(signup, args.pop("budget"), **args)
+
+
+def test_two_logged_levers_match_the_closed_form(signup):
+    """Publicity and the allowance both enter as logs: expected applicants are
+    sum(mu) (1 + s1/C1)^b1 (1 + s2/C2)^b2, so the optimum solves b1 / (C1 + s1) = b2 / (C2 + s2), s1 + s2 = B."""
+    budget = 1e8
+    r = allocate(signup, budget, levers=["publicity", "stipend"], unit_costs=COSTS, draws=20, seed=5)
+    b1, b2 = signup.params["publicity"], signup.params["stipend"]
+    c1, c2 = r.table["cost_of_doubling"]
+    s1 = b1 * (budget + c1 + c2) / (b1 + b2) - c1
+    assert 0 < s1 < budget, "the test needs an interior optimum"
+    assert r.table.loc["publicity", "spend"] == pytest.approx(s1, rel=1e-4)
+    assert r.table.loc["stipend", "spend"] == pytest.approx(budget - s1, rel=1e-4)
