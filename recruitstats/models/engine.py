@@ -688,12 +688,13 @@ def _chord_poisson(design, codes, todo, start, hessians, beta, eta, *, tol=1e-13
         B = start[gs].copy()
         keep = codes[None, :] != gs[:, None]
         pair = (np.arange(len(gs))[:, None] * H + h[None, :]).ravel()
+        base, yk, Xt = mu_hat[None, :] * keep, y[None, :] * keep, np.ascontiguousarray(X.T)
         for _ in range(max_iter):
-            r = mu_hat[None, :] * np.exp((B - beta) @ X.T) * keep
+            r = base * np.exp((B - beta) @ Xt)
             denom = np.bincount(pair, r.ravel(), len(gs) * H).reshape(len(gs), H)
             share = np.divide(sy[None, :], denom, out=np.zeros_like(denom), where=denom > 0)
-            mu = r * np.take_along_axis(share, np.broadcast_to(h, r.shape), axis=1)
-            step = np.einsum("gkl,gl->gk", inv, (y[None, :] * keep - mu) @ X)
+            mu = r * share[:, h]
+            step = np.einsum("gkl,gl->gk", inv, (yk - mu) @ X)
             B += step
             if np.abs(step).max() <= tol * (1 + np.abs(B).max()):
                 break
