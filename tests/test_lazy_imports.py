@@ -45,3 +45,12 @@ def test_public_names_resolve_and_the_function_survives_its_submodule():
         assert getattr(rs, name) is not None
     with pytest.raises(AttributeError):
         rs.no_such_name  # noqa: B018
+
+
+def test_validate_loads_neither_scipy_statsmodels_nor_the_models():
+    from pathlib import Path
+
+    sample = Path(__file__).resolve().parents[1] / "data" / "sample" / "panel.csv"
+    code = (f"import recruitstats.cli as c\nrc = c.main(['validate', {str(sample)!r}])\nassert rc == 0, rc")
+    loaded = _loaded_after(code)
+    assert not [m for m in loaded if m != "pandera"], loaded
