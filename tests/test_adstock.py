@@ -125,3 +125,17 @@ def test_profile_interval_coverage_over_replications():
         lo, hi = fit_adstock(panel, decays=np.linspace(0, 0.9, 10)).decay_ci
         hits.append(lo < 0.5 < hi)
     assert 0.88 <= np.mean(hits) <= 0.99, np.mean(hits)
+
+
+def test_build_up_of_a_sustained_increase(carry_panel):
+    r = fit_adstock(carry_panel, decays=np.linspace(0, 0.9, 10))
+    b = r.build_up(1.3, cycles=6, seed=1)
+    # log form: the multiplier after t+1 cycles is (1 + 0.3 (1 - L^(t+1)))^b, reaching 1.3^b
+    lam, beta = r.decay, r.params["publicity"]
+    expected = (1 + 0.3 * (1 - lam ** np.arange(1, 7))) ** beta
+    np.testing.assert_allclose(b["multiplier"].iloc[:6], expected, rtol=1e-12)
+    assert b["multiplier"].iloc[-1] == pytest.approx(1.3 ** beta)
+    assert (np.diff(b["share_of_long_run"].to_numpy()) > 0).all()
+    assert (b["ci_low"] <= b["multiplier"]).all() and (b["multiplier"] <= b["ci_high"]).all()
+    with pytest.raises(InputError):
+        r.build_up(1.0)

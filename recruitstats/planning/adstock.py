@@ -296,6 +296,7 @@ class AdstockResult(ResultBase):
     level: float = 0.95
     model: str = "signup_adstock"
     warnings: tuple[str, ...] = ()
+    reference_spend: float = math.nan    # median adstocked yuan per eligible youth in the rows fitted
 
     @property
     def decay(self) -> float:
@@ -320,6 +321,56 @@ class AdstockResult(ResultBase):
         if level is None or level == self.level:
             out.loc["decay", ["low", "high"]] = list(self.decay_ci)
         return out
+
+    def build_up(self, factor: float = 1.3, *, cycles: int = 8, spend_per_youth: float | None = None,
+                 reps: int = 2000, seed: int = 12345, level: float | None = None) -> pd.DataFrame:
+        """How expected sign-ups respond, cycle by cycle, to publicity spend kept ``factor`` times higher.
+
+        After ``t + 1`` cycles the adstocked spend is ``m_t = 1 + (factor - 1)(1 - decay^(t + 1))``
+        times its old level, so expected sign-ups are multiplied by ``exp(b [h(a m_t) - h(a)])``
+        (``m_t^b`` for the log form; ``a`` is the spend per youth, default the median of the
+        data). Intervals: parameters drawn from their covariance (multivariate t, ``seed``).
+
+        Returns
+        -------
+        DataFrame indexed by cycle (0 = the first cycle with the higher spend; ``"long run"``
+        last): ``multiplier`` with ``ci_low``/``ci_high`` and ``share_of_long_run`` (of the log effect).
+        """
+        if not (isinstance(factor, (int, float)) and factor > 0 and factor != 1):
+            raise InputError(f"factor must be a positive number other than 1, not {factor!r}")
+        if not isinstance(cycles, int) or not 1 <= cycles <= 100:
+            raise InputError(f"cycles must be a whole number from 1 to 100, not {cycles!r}")
+        level = self.level if level is None else level
+        a = self.reference_spend if spend_per_youth is None else float(spend_per_youth)
+        draws = self._draws(reps, seed)
+        m = np.append(1 + (factor - 1) * (1 - np.clip(draws[:, [3]], 0, 0.999) ** np.arange(1, cycles + 1)),
+                      np.full((reps, 1), factor), axis=1)
+        est = self._log_effect(self.params.to_numpy(float)[None, :], a, np.append(
+            1 + (factor - 1) * (1 - max(self.decay, 0.0) ** np.arange(1, cycles + 1)), factor)[None, :])[0]
+        sims = self._log_effect(draws, a, m)
+        lo, hi = np.quantile(np.exp(sims), [0.5 - level / 2, 0.5 + level / 2], axis=0)
+        out = pd.DataFrame({"multiplier": np.exp(est), "ci_low": lo, "ci_high": hi,
+                            "share_of_long_run": est / est[-1] if est[-1] != 0 else np.nan},
+                           index=pd.Index([*range(cycles), "long run"], name="cycle"))
+        out.attrs.update(factor=factor, spend_per_youth=a, level=level, seed=seed)
+        return out
+
+    def _draws(self, reps: int, seed: int) -> np.ndarray:
+        rng = np.random.default_rng(seed)
+        b = self.params.to_numpy(float)
+        cov = np.nan_to_num(self.cov.to_numpy(float))
+        z = rng.multivariate_normal(np.zeros(len(b)), cov, size=reps, method="eigh")
+        if np.isfinite(self.df_t):
+            z = z / np.sqrt(rng.chisquare(self.df_t, size=(reps, 1)) / self.df_t)
+        return b + z
+
+    def _log_effect(self, p: np.ndarray, a: float, m: np.ndarray) -> np.ndarray:
+        """Change of the log expected sign-ups when adstocked spend per youth goes from a to a m."""
+        if self.saturation == "log":
+            return p[:, [0]] * np.log(m)
+        half, shape = np.exp(p[:, [4]]), np.exp(p[:, [5]])
+        h = lambda x: special.expit(shape * (np.log(x) - np.log(half)))  # noqa: E731
+        return p[:, [0]] * (h(a * m) - h(np.full_like(m, a)))
 
     def nonlinear(self, level: float | None = None) -> pd.DataFrame:
         """Decay (profile interval at the fit's level), half-saturation and shape (exp of Wald on logs)."""
@@ -415,7 +466,8 @@ def fit_adstock(
         inference=fit.inference + "; nonlinear parameters by linearisation at the optimum",
         synthetic=_is_synthetic(panel), saturation=saturation, decay_ci=(low, high),
         decay_ci_open=(low_open, high_open), profile=table, dispersion=dispersion, deviance=dev_min,
-        fit=fit, level=level, warnings=tuple(warnings))
+        fit=fit, level=level, warnings=tuple(warnings),
+        reference_spend=float(np.median(model.spend[model.take] / model.n)))
 
 
 def _bounds(model: _Model) -> list[tuple[float, float]]:
