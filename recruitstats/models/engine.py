@@ -15,6 +15,12 @@ fixed effects (cycles, intervals) are few and enter as dummies. Groups whose
 outcome carries no information (all zero; all successes for binomial) are
 dropped and counted, as fixest does. Regressors the design cannot identify are
 reported, never estimated.
+
+Reading order: :func:`fit_rate` calls the model frame (:func:`_prepare`), the
+design (:func:`_design`: absorbed effect, dummies, identification), IRLS
+(:func:`_irls`) and the covariance (:func:`_covariance`, which asks
+:func:`recruitstats.inference.choose_covariance`; the CRV3 jackknife,
+:func:`_jackknife`, reuses the converged fit), then builds the :class:`RateFit`.
 """
 
 from __future__ import annotations
@@ -689,8 +695,9 @@ def _chord_poisson(design, codes, todo, start, hessians, beta, eta, *, tol=1e-13
         keep = codes[None, :] != gs[:, None]
         pair = (np.arange(len(gs))[:, None] * H + h[None, :]).ravel()
         base, yk, Xt = mu_hat[None, :] * keep, y[None, :] * keep, np.ascontiguousarray(X.T)
-        for _ in range(max_iter):
-            r = base * np.exp((B - beta) @ Xt)
+        for _ in range(max_iter):  # a diverging cluster overflows to inf/nan, fails the test, goes to the loop
+            with np.errstate(over="ignore", invalid="ignore"):
+                r = base * np.exp((B - beta) @ Xt)
             denom = np.bincount(pair, r.ravel(), len(gs) * H).reshape(len(gs), H)
             share = np.divide(sy[None, :], denom, out=np.zeros_like(denom), where=denom > 0)
             mu = r * share[:, h]
@@ -719,9 +726,8 @@ def _still_informative(design, spec, fe_codes, codes, G) -> np.ndarray:
     for c in fe_codes:
         L = int(c.max()) + 1
         pair = codes * L + c
-        for v, bad_if_equal in ((design.y, False), (design.n - design.y, True)):
-            if bad_if_equal and spec.family != "binomial":
-                continue
+        sides = [design.y] + ([design.n - design.y] if spec.family == "binomial" else [])
+        for v in sides:  # events, and for binomial non-events: each must stay in every group left
             by_pair = np.bincount(pair, v, G * L).reshape(G, L)
             rows = np.bincount(pair, minlength=G * L).reshape(G, L)
             left = by_pair.sum(axis=0) - by_pair
