@@ -104,3 +104,34 @@ def test_two_logged_levers_match_the_closed_form(signup):
     assert 0 < s1 < budget, "the test needs an interior optimum"
     assert r.table.loc["publicity", "spend"] == pytest.approx(s1, rel=1e-4)
     assert r.table.loc["stipend", "spend"] == pytest.approx(budget - s1, rel=1e-4)
+
+
+@pytest.fixture(scope="module")
+def carry():
+    from recruitstats.planning.adstock import fit_adstock
+
+    panel = simulate(seed=5, n_cities=6, districts_per_city=8, carryover=0.5,
+                     effects={"signup": {"publicity": 0.3}}, recruits=False).panel
+    return fit_signup(panel), fit_adstock(panel, decays=np.linspace(0, 0.9, 10))
+
+
+def test_carryover_allocation_closed_form_and_shift(carry):
+    signup, adstock = carry
+    budget = 2e8
+    r = allocate(signup, budget, levers=["publicity", "stipend"], unit_costs=COSTS, draws=20, seed=6,
+                 carryover=adstock)
+    b1, b2 = adstock.params["publicity"], adstock.params["stipend"]
+    c1, c2 = r.table["cost_of_doubling"]
+    s1 = b1 * (budget + c1 + c2) / (b1 + b2) - c1
+    assert 0 < s1 < budget
+    assert r.table.loc["publicity", "spend"] == pytest.approx(s1, rel=1e-4)
+    assert "steady state" in r.objective
+    # ignoring carry-over understates publicity's long-run effect, and so its share of the budget
+    plain = allocate(signup, 5e6, unit_costs=COSTS, draws=20, seed=6)
+    steady = allocate(signup, 5e6, unit_costs=COSTS, draws=20, seed=6, carryover=adstock)
+    assert steady.table.loc["publicity", "share"] > plain.table.loc["publicity", "share"] + 0.1
+
+
+def test_carryover_allocation_refuses_other_results(signup):
+    with pytest.raises(InputError):
+        allocate(signup, 1e6, unit_costs=COSTS, draws=20, seed=1, carryover=signup)

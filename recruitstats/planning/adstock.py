@@ -297,6 +297,14 @@ class AdstockResult(ResultBase):
     model: str = "signup_adstock"
     warnings: tuple[str, ...] = ()
     reference_spend: float = math.nan    # median adstocked yuan per eligible youth in the rows fitted
+    spend_per_youth: pd.Series | None = field(default=None, repr=False)   # adstocked, per row fitted
+
+    def publicity_term(self, params: np.ndarray, a: np.ndarray) -> np.ndarray:
+        """``b h(a)`` for coefficient rows ``params`` (draws x k) and adstocked spend per youth ``a``."""
+        p = np.atleast_2d(params)
+        if self.saturation == "log":
+            return p[:, [0]] * np.log(a)
+        return p[:, [0]] * special.expit(np.exp(p[:, [5]]) * (np.log(a) - p[:, [4]]))
 
     @property
     def decay(self) -> float:
@@ -368,9 +376,7 @@ class AdstockResult(ResultBase):
         """Change of the log expected sign-ups when adstocked spend per youth goes from a to a m."""
         if self.saturation == "log":
             return p[:, [0]] * np.log(m)
-        half, shape = np.exp(p[:, [4]]), np.exp(p[:, [5]])
-        h = lambda x: special.expit(shape * (np.log(x) - np.log(half)))  # noqa: E731
-        return p[:, [0]] * (h(a * m) - h(np.full_like(m, a)))
+        return self.publicity_term(p, a * m) - self.publicity_term(p, np.full_like(m, a))
 
     def nonlinear(self, level: float | None = None) -> pd.DataFrame:
         """Decay (profile interval at the fit's level), half-saturation and shape (exp of Wald on logs)."""
@@ -453,6 +459,7 @@ def fit_adstock(
     cutoff = max(dispersion, 1.0) * float(stats.chi2.ppf(level, 1))
     low, high, low_open, high_open = _profile_interval(model, table, theta, dev_min, cutoff, bounds)
     fit, names = _linearised_fit(model, theta, float(beta[0]), vcov)
+    a_hat = _stock(model.spend, model.runs, model.pos, float(theta[0]))[model.take] / model.n
     warnings = list(fit.warnings) + _boundary_warnings(model, theta, bounds, decays)
     params = pd.Series([beta[0], beta[1], beta[2], *theta], index=pd.Index(names, name="term"), name="coef")
     cov = fit.cov.loc[fit.params.index, fit.params.index].copy()
@@ -466,8 +473,8 @@ def fit_adstock(
         inference=fit.inference + "; nonlinear parameters by linearisation at the optimum",
         synthetic=_is_synthetic(panel), saturation=saturation, decay_ci=(low, high),
         decay_ci_open=(low_open, high_open), profile=table, dispersion=dispersion, deviance=dev_min,
-        fit=fit, level=level, warnings=tuple(warnings),
-        reference_spend=float(np.median(model.spend[model.take] / model.n)))
+        fit=fit, level=level, warnings=tuple(warnings), reference_spend=float(np.median(a_hat)),
+        spend_per_youth=pd.Series(a_hat, index=model.frame.index, name="adstocked spend per youth"))
 
 
 def _bounds(model: _Model) -> list[tuple[float, float]]:

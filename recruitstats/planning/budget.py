@@ -83,6 +83,42 @@ class _Response:
 
 
 @dataclass
+class _CarryoverResponse:
+    """Expected sign-ups in steady state under the carry-over model (:func:`~recruitstats.fit_adstock`).
+
+    Spend kept ``f`` times higher every cycle multiplies the adstocked spend by ``f``, so the
+    publicity term becomes ``b h(a f)`` (log or Hill); the allowance and door visits scale as in
+    the lever registry. Fixed effects are held at the model's estimates.
+    """
+
+    base: np.ndarray         # fixed effects + log exposure, per row
+    a: np.ndarray            # adstocked spend per eligible youth, per row
+    x: dict                  # stipend / outreach regressor values, per row
+    levers: list[str]
+    result: Any
+    draws: np.ndarray        # row 0 the estimates, then draws (columns as result.params)
+
+    @classmethod
+    def of(cls, result, rows: pd.Index, levers: Sequence[str], draws: np.ndarray) -> "_CarryoverResponse":
+        fe = getattr(result.fit, "fe_part", None)
+        if fe is None or result.spend_per_youth is None:
+            raise InputError("this carry-over result cannot predict (refit it with fit_adstock)")
+        frame = result.fit.data.loc[rows]
+        base = fe.loc[rows].to_numpy(float) + np.log(frame["eligible_youth"].to_numpy(float))
+        x = {lv: frame[lv].to_numpy(float) for lv in ("stipend", "outreach")}
+        coefs = np.vstack([result.params.to_numpy(float), draws])
+        return cls(base, result.spend_per_youth.loc[rows].to_numpy(float), x, list(levers), result, coefs)
+
+    def value(self, factors: np.ndarray, sel: np.ndarray) -> np.ndarray:
+        p = self.draws[sel]
+        f = dict(zip(self.levers, factors))
+        eta = self.base[None, :] + self.result.publicity_term(p, self.a * max(f.get("publicity", 1.0), 1e-12))
+        for j, lv in ((1, "stipend"), (2, "outreach")):
+            eta = eta + p[:, [j]] * LEVERS[lv].scaled(self.x[lv], max(f.get(lv, 1.0), 1e-12))[None, :]
+        return np.exp(np.clip(eta, -700, 700)).sum(axis=1)
+
+
+@dataclass
 class _Problem:
     responses: list[_Response]
     costs: np.ndarray        # C_k: yuan per cycle that doubling lever k costs
@@ -227,6 +263,24 @@ def _saturation(problem: _Problem, k: int, share: float) -> float:
     return float(optimize.brentq(lambda s: g(s) - share * g0, 0.0, hi, xtol=1e-6 * hi))
 
 
+def _carryover_response(result, rows: pd.DataFrame, levers, draws: int, seed: int, cov) -> _CarryoverResponse:
+    from recruitstats.planning.scenarios import coefficient_draws
+
+    if getattr(result, "model", None) != "signup_adstock":
+        raise InputError("carryover must be a result of fit_adstock")
+    if any(lv not in ("publicity", "stipend", "outreach") for lv in levers):
+        raise InputError("with the carry-over model the levers are publicity, stipend and outreach")
+    missing = rows.index.difference(result.fit.data.index)
+    if len(missing):
+        raise InputError(f"{len(missing)} row(s) of the latest cycle are not in the carry-over model: "
+                         "fit both models on the same panel")
+    terms = result.params.index
+    if cov is not None and not set(terms) <= set(cov.index):
+        raise InputError(f"with the carry-over model cov must cover its terms ({', '.join(terms)})")
+    cov = result.cov.fillna(0.0) if cov is None else cov   # a term without a standard error is held fixed
+    return _CarryoverResponse.of(result, rows.index, levers, coefficient_draws(result, draws, seed, cov=cov))
+
+
 def _check(budget, draws, level, risk_aversion, saturation_share, return_weight) -> None:
     if not isinstance(budget, (int, float)) or not math.isfinite(budget) or budget <= 0:
         raise InputError(f"the budget must be a positive number of yuan per cycle, not {budget!r}")
@@ -255,6 +309,7 @@ def allocate(
     risk_aversion: float = 0.0,
     saturation_share: float = 0.1,
     cov: pd.DataFrame | None = None,
+    carryover=None,
 ) -> AllocationResult:
     """Split an extra budget (yuan per cycle) across levers to maximise expected applicants.
 
@@ -272,6 +327,9 @@ def allocate(
     risk_aversion : the Bayes allocation maximises mean - risk_aversion x sd over draws.
     saturation_share : yield per yuan, relative to now, at which a lever counts as saturated.
     cov : covariance to draw the sign-up coefficients from instead of the model's.
+    carryover : a :class:`~recruitstats.planning.adstock.AdstockResult` fitted on the same
+        panel: sign-ups then come from it, in steady state (spend kept at the new level every
+        cycle, so carry-over has built up), with its log or Hill saturation of publicity.
 
     Returns
     -------
@@ -291,8 +349,12 @@ def allocate(
                          "in the sign-up model")
     rows, where, cycle = _select(signup, district, city)
     costs = _costs(levers, rows, unit_costs, years)
-    responses = [_Response.of(signup, rows, levers, 1.0, coefficient_draws(signup, draws, seed, cov=cov))]
     objective, notes = "expected applicants", []
+    if carryover is None:
+        responses = [_Response.of(signup, rows, levers, 1.0, coefficient_draws(signup, draws, seed, cov=cov))]
+    else:
+        responses = [_carryover_response(carryover, rows, levers, draws, seed, cov)]
+        objective = f"expected applicants in steady state (carry-over, {carryover.saturation} saturation)"
     if discharge is not None:
         d_rows = discharge.data.loc[discharge.data.index.intersection(rows.index)]
         d_rows = d_rows.loc[d_rows.index.isin(discharge.rows_used)]
