@@ -393,7 +393,8 @@ class AdstockResult(ResultBase):
             if log_name in self.params:
                 v, s = float(self.params[log_name]), float(se[log_name])
                 rows[name] = {"estimate": math.exp(v), "ci_low": math.exp(v - c * s),
-                              "ci_high": math.exp(v + c * s), "se": math.exp(v) * s, "interval": "exp of cluster-robust Wald interval of the log"}
+                              "ci_high": math.exp(v + c * s), "se": math.exp(v) * s,
+                              "interval": "exp of cluster-robust Wald interval of the log"}
         out = pd.DataFrame.from_dict(rows, orient="index")
         out.index.name = "parameter"
         return out
