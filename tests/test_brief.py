@@ -397,3 +397,44 @@ def test_html_embeds_the_font_subset_the_page_needs(built):
         assert 5_000 < sum(len(d) for _, _, d in faces) < 400_000  # a subset, not the 16 MB font
         if lang == "zh":
             assert {ord(c) for c in "征兵工作政策简报退兵率✓✗"} <= cmap
+
+
+def _planning_words(brief) -> str:
+    sec = next(s for s in brief.sections if s.title == text("sec.planning", brief.lang))
+    return "\n".join(p.plain for b in sec.blocks for p in b.items)
+
+
+def test_planning_evidence_is_quoted_from_its_results(built, inputs):
+    pl = inputs.planning
+    att = pl.reform.tidy().set_index("term").loc["ATT"]
+    naive = pl.twfe.tidy().set_index("term").loc["treated"]
+    row = pl.scenario.table.loc["applicants"]
+    assert pl.scenario.seed == pl.reform.options["seed"]  # explicit seeds
+    for lang in LANGS:
+        nums = _numbers(_html(built, lang))
+        for key, value in (("att", att["estimate"]), ("att_low", att["ci_low"]), ("att_high", att["ci_high"]),
+                           ("twfe", naive["estimate"]), ("twfe_low", naive["ci_low"]), ("twfe_high", naive["ci_high"])):
+            assert nums[f"planning.reform.{key}"] == (value, f"{value:.2f}")
+        for key, col in (("change", "change"), ("pi_low", "pi_low"), ("pi_high", "pi_high")):
+            assert nums[f"planning.scenario.{key}"] == (row[col], f"{row[col]:,.0f}")
+        if pl.reform.pretrend_test()["p_value"] < 0.05:  # said when the pre-trends fail
+            assert "planning.reform.pretrend_p" in nums
+    assert "Callaway–Sant'Anna" in _planning_words(compose(inputs, "en", figures=False))
+    assert "+30%" in _planning_words(compose(inputs, "en", figures=False))
+    assert "宣传经费增加 30%" in _planning_words(compose(inputs, "zh", figures=False))
+
+
+def test_planning_evidence_the_data_cannot_give_is_said(inputs, panel):
+    from dataclasses import replace
+
+    from recruitstats.report.brief import planning_evidence
+
+    flat = panel.assign(family_allowance=0.4 * panel["avg_wage"])  # nobody reforms
+    none = planning_evidence(flat, inputs.signup)
+    assert none.reform is None and none.reform_note == "none" and none.scenario is not None
+    for lang, words in (("en", "no district raised the family allowance"), ("zh", "没有区县")):
+        assert words in _planning_words(compose(replace(inputs, planning=none), lang, figures=False))
+    broken = planning_evidence(panel.drop(columns=["avg_wage"]), inputs.signup)
+    assert broken.reform is None and "avg_wage" in broken.reform_note
+    said = _planning_words(compose(replace(inputs, planning=broken), "en", figures=False))
+    assert "cannot be evaluated" in said and "Scenario:" in said  # the brief goes on

@@ -33,7 +33,7 @@ from recruitstats.errors import InputError
 from recruitstats.report.style import check_lang, text
 
 __all__ = ["Num", "Para", "Bullets", "Subheading", "Table", "Figure", "Section", "Brief", "BriefInputs",
-           "collect", "inputs_from_results", "compose", "build_brief", "fmt"]
+           "Planning", "planning_evidence", "collect", "inputs_from_results", "compose", "build_brief", "fmt"]
 
 
 # --- the structure -------------------------------------------------------------
@@ -188,6 +188,8 @@ def fmt(value: float, kind: str, lang: str) -> str:
         out = f"{value * 100:.2f}%"
     elif kind == "multiple":
         out = f"{value:.2f}×"
+    elif kind == "p":  # a p-value as people read it
+        out = "< 0.001" if value < 0.001 else f"= {value:.3f}"
     elif kind == "int":
         out = f"{int(value)}"
     else:
@@ -256,6 +258,35 @@ class BriefInputs:
     threshold: int = 5
     pct: float = 10.0
     skipped: tuple[tuple[str, str], ...] = ()
+    planning: Planning | None = None
+
+
+#: Seed of every random step of the brief (league-table ranks, scenario draws, DiD bands).
+SEED = 20261201
+#: Lever and factor of the brief's next-cycle scenario (issue #12: publicity +30%).
+SCENARIO = ("publicity", 1.3)
+
+
+@dataclass(frozen=True)
+class Planning:
+    """Planning evidence (issue #12) the brief quotes, each part a result or why it is missing.
+
+    Attributes
+    ----------
+    reform : Callaway-Sant'Anna result of the allowance reforms (None when not estimated).
+    twfe : the naive two-way fixed-effects estimate beside it.
+    reform_note : None, ``"none"`` (no district raised the allowance enough) or why it failed.
+    scenario : a :class:`~recruitstats.planning.scenarios.ScenarioResult` for next cycle.
+    scenario_note : why there is no scenario (None when there is one).
+    min_rise : the rise of the allowance (relative to the wage) that counts as a reform.
+    """
+
+    reform: Any = None
+    twfe: Any = None
+    reform_note: str | None = None
+    scenario: Any = None
+    scenario_note: str | None = None
+    min_rise: float = 0.1
 
 
 def sha256(path: str | Path) -> str:
@@ -410,7 +441,7 @@ def _league(panel: pd.DataFrame, config) -> Any:
 
     if not {"returned", "enlisted"} <= set(panel.columns):
         raise InputError("the data have no returned and enlisted columns")
-    return league_table(panel, "return", threshold=int(getattr(config, "threshold", 5)), seed=20261201)
+    return league_table(panel, "return", threshold=int(getattr(config, "threshold", 5)), seed=SEED)
 
 
 def _try(what: str, func) -> tuple[Any, tuple[str, str] | None]:
@@ -443,7 +474,55 @@ def collect(panel: pd.DataFrame, *, config=None, files: Sequence[str | Path] = (
     league, why_league = _try("league", lambda: _league(panel, config))
     inputs = inputs_from_results(signup, discharge, panel=panel, config=config, scorecard=card, league=league,
                                  files=files)
-    return replace(inputs, skipped=inputs.skipped + tuple(w for w in (why_card, why_league) if w))
+    return replace(inputs, skipped=inputs.skipped + tuple(w for w in (why_card, why_league) if w),
+                   planning=planning_evidence(panel, signup))
+
+
+def _reason(exc: Exception) -> str:
+    problems = getattr(exc, "problems", None)
+    return "; ".join(p.message for p in problems) if problems else str(exc)
+
+
+def _reforms(panel: pd.DataFrame, min_rise: float) -> tuple[Any, Any, str | None]:
+    """Staggered allowance reforms: Callaway-Sant'Anna (not-yet-treated controls) and naive TWFE."""
+    from recruitstats.models.did import fit_staggered, fit_twfe, reform_cohorts
+
+    try:
+        if reform_cohorts(panel, min_rise=min_rise)["reform_cycle"].isna().all():
+            return None, None, "none"
+        # analytic intervals from influence functions; 99 multiplier draws (the least allowed) only
+        # feed the uniform event-study band, which the brief does not quote
+        cs = fit_staggered(panel, seed=SEED, control="not_yet", min_rise=min_rise, reps=99)
+        return cs, fit_twfe(panel, min_rise=min_rise), None
+    except (InputError, ValueError, np.linalg.LinAlgError) as exc:
+        return None, None, _reason(exc)
+
+
+def _scenario(signup) -> tuple[Any, str | None]:
+    """Next cycle with the scenario lever changed, prediction intervals from 1,000 parameter draws."""
+    from recruitstats.planning import next_cycle
+
+    lever, factor = SCENARIO
+    if lever not in signup.params.index:
+        lever = next((lv for lv in signup.levers if lv in signup.params.index), None)
+    if lever is None:
+        return None, "no identified lever in the sign-up model"
+    try:
+        return next_cycle(signup, {lever: factor}, seed=SEED, reps=1000), None
+    except (InputError, ValueError, np.linalg.LinAlgError) as exc:
+        return None, _reason(exc)
+
+
+def planning_evidence(panel: pd.DataFrame, signup, *, min_rise: float = 0.1) -> Planning:
+    """The planning evidence of the brief: allowance reforms and a next-cycle scenario.
+
+    An analysis the data cannot support is not an error: its note says why, and the
+    brief says so in one sentence.
+    """
+    reform, twfe, note = _reforms(panel, min_rise)
+    scenario, why = _scenario(signup)
+    return Planning(reform=reform, twfe=twfe, reform_note=note, scenario=scenario, scenario_note=why,
+                    min_rise=min_rise)
 
 
 # --- composing one language ----------------------------------------------------------
@@ -464,7 +543,7 @@ def compose(inputs: BriefInputs, lang: str, *, figures: bool = True) -> Brief:
     cov = inputs.coverage
     subtitle = text("brief.coverage", lang, districts=cov["districts"], cycles=cov["cycles"],
                     first=cov["first"], last=cov["last"])
-    sections = [bs.headline(inputs, lang), bs.scorecard_section(inputs, lang),
+    sections = [bs.headline(inputs, lang), bs.planning_section(inputs, lang), bs.scorecard_section(inputs, lang),
                 bs.figures_section(inputs, lang, draw=figures), bs.cannot_tell(inputs, lang),
                 bs.methods(inputs, lang)]
     return Brief(lang=lang, title=title, subtitle=subtitle, synthetic=inputs.synthetic,

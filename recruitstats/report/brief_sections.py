@@ -16,7 +16,7 @@ from recruitstats.report.brief import (
 from recruitstats.report.figures import _registry_key, term_label
 from recruitstats.report.style import text
 
-__all__ = ["lever_frame", "headline", "scorecard_section", "figures_section", "cannot_tell", "methods", "provenance"]
+__all__ = ["lever_frame", "headline", "planning_section", "scorecard_section", "figures_section", "cannot_tell", "methods", "provenance"]
 
 def _row(table: pd.DataFrame | None, lever: str) -> pd.Series | None:
     if table is None or lever not in table.index:
@@ -211,6 +211,68 @@ def headline(inputs: BriefInputs, lang: str) -> Section:
         items += [joined(_discharge_lever(inputs, lv, lang), lang) for lv in _discharge_levers(inputs.discharge)]
         blocks += [Subheading(text("sec.discharge", lang)), Bullets(tuple(items))]
     return Section(text("sec.headline", lang), tuple(blocks))
+
+
+# --- planning evidence (issue #12) --------------------------------------------------------------
+
+def _reform_paras(pl, lang: str) -> list[Para]:
+    """The staggered-reform estimate beside the naive TWFE one, the pre-trend test, small cohorts."""
+    rise = f"{pl.min_rise * 100:g}"
+    if pl.reform is None:
+        key = "pl.no_reform" if pl.reform_note == "none" else "pl.reform_failed"
+        return [sentence(key, lang, rise=rise, reason=pl.reform_note or "")]
+    cs, tw = pl.reform, pl.twfe
+    level = f"{float(cs.options.get('level', 0.95)) * 100:g}"
+    att, naive = cs.tidy().set_index("term").loc["ATT"], tw.tidy().set_index("term").loc["treated"]
+    units = cs.did.frame.drop_duplicates("unit")
+    sizes = units.loc[units["group"] > 0, "group"].value_counts()
+    k = "planning.reform"
+    out = [sentence("pl.reform", lang, rise=rise, level=level,
+                    treated=num(f"{k}.treated", int((units["group"] > 0).sum()), "int", lang),
+                    districts=num(f"{k}.districts", cs.did.n_units, "int", lang),
+                    cohorts=num(f"{k}.cohorts", len(sizes), "int", lang),
+                    att=num(f"{k}.att", att["estimate"], "coef", lang),
+                    low=num(f"{k}.att_low", att["ci_low"], "coef", lang),
+                    high=num(f"{k}.att_high", att["ci_high"], "coef", lang),
+                    twfe=num(f"{k}.twfe", naive["estimate"], "coef", lang),
+                    twfe_low=num(f"{k}.twfe_low", naive["ci_low"], "coef", lang),
+                    twfe_high=num(f"{k}.twfe_high", naive["ci_high"], "coef", lang))]
+    test = cs.pretrend_test()
+    if test.get("df"):
+        p = num(f"{k}.pretrend_p", test["p_value"], "p", lang)
+        out.append(sentence("pl.pretrend_bad" if test["p_value"] < 0.05 else "pl.pretrend_ok", lang, p=p))
+    small = int((sizes < 5).sum())
+    if small:
+        out.append(sentence("pl.small_cohorts", lang, small=num(f"{k}.small_cohorts", small, "int", lang),
+                            cohorts=num(f"{k}.cohorts", len(sizes), "int", lang)))
+    return out
+
+
+def _scenario_paras(pl, lang: str) -> list[Para]:
+    sc = pl.scenario
+    if sc is None:
+        return [sentence("pl.scenario_failed", lang, reason=pl.scenario_note or "")]
+    lever, factor = next(iter(sc.changes.items()))
+    r, k = sc.table.loc["applicants"], "planning.scenario"
+    change = (factor - 1) * 100
+    pct = (f"{'增加' if change > 0 else '减少'} {abs(change):g}%" if lang == "zh" else f"{change:+g}%")
+    name = term_label(lever, lang)
+    name = name if lang == "zh" else name[:1].lower() + name[1:]
+    vals = {f: num(f"{k}.{f}", r[col], kind, lang) for f, col, kind in (
+        ("change", "change", "count"), ("low", "change_ci_low", "count"), ("high", "change_ci_high", "count"),
+        ("predicted", "predicted", "count"), ("pi_low", "pi_low", "count"), ("pi_high", "pi_high", "count"),
+        ("base_low", "baseline_pi_low", "count"), ("base_high", "baseline_pi_high", "count"))}
+    return [sentence("pl.scenario", lang, lever=name, pct=pct, cycle=sc.cycle,
+                     level=f"{sc.level * 100:g}", **vals)]
+
+
+def planning_section(inputs: BriefInputs, lang: str) -> Section | None:
+    """Allowance reforms (staggered DiD, TWFE beside it) and one next-cycle scenario, or why not."""
+    pl = inputs.planning
+    if pl is None:
+        return None
+    items = [joined(_reform_paras(pl, lang), lang), joined(_scenario_paras(pl, lang), lang)]
+    return Section(text("sec.planning", lang), (Bullets(tuple(items)),))
 
 
 # --- scorecard ---------------------------------------------------------------------------

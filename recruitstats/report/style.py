@@ -218,6 +218,40 @@ TEXTS: dict[str, dict[str, str]] = {
     "sec.headline": _t("主要发现", "Headline findings"),
     "sec.signup": _t("报名：各项措施的效果与成本", "Sign-ups: what each lever does and costs"),
     "sec.discharge": _t("退兵：区县差异与措施效果", "Early discharge: districts and levers"),
+    "sec.planning": _t("规划依据：优待金改革与下一批次情景", "Planning evidence: allowance reforms and next cycle"),
+    "pl.reform": _t("优待金改革：{districts} 个区县中有 {treated} 个在样本期内将优待金（相对当地平均工资）一次提高 {rise}% "
+                    "以上，分属 {cohorts} 个改革批次。按 Callaway–Sant'Anna 方法（以尚未改革的区县为对照），改革使报名率的对数"
+                    "平均变化 {att}（{level}% 置信区间 {low} 至 {high}；0.10 约相当于报名率提高 10%）。传统双向固定效应估计为 "
+                    "{twfe}（{twfe_low} 至 {twfe_high}），在各批次改革效应不同时可能有偏，仅供对照。",
+                    "Allowance reforms: {treated} of {districts} districts raised the family allowance (relative to "
+                    "the local wage) by more than {rise}% at once, in {cohorts} reform cycles. Callaway–Sant'Anna "
+                    "(districts not yet reformed as controls) puts the average effect on the log sign-up rate at "
+                    "{att} ({level}% CI {low} to {high}; 0.10 is about +10% in the rate). The naive two-way "
+                    "fixed-effects estimate, {twfe} ({twfe_low} to {twfe_high}), can be biased when effects differ "
+                    "between reform cycles and is shown only for comparison."),
+    "pl.pretrend_bad": _t("但改革前各批次的差异已显著（改革前趋势检验 p {p}）：平行趋势假设不成立，该估计不能视为改革的效果。",
+                          "But districts already differed before their reforms (pre-trend test p {p}): parallel "
+                          "trends fail, so the estimate cannot be read as the reforms' effect."),
+    "pl.pretrend_ok": _t("改革前趋势检验未发现差异（p {p}），但这不能证明平行趋势成立。",
+                         "The pre-trend test finds no difference before the reforms (p {p}), which does not prove "
+                         "parallel trends."),
+    "pl.small_cohorts": _t("{cohorts} 个改革批次中有 {small} 个不足 5 个区县，其标准误可能偏小。",
+                           "{small} of the {cohorts} reform cycles have fewer than 5 districts each; their errors "
+                           "may be understated."),
+    "pl.no_reform": _t("优待金改革：没有区县在样本期内将优待金（相对当地平均工资）一次提高 {rise}% 以上，无法评估改革效果。",
+                       "Allowance reforms: no district raised the family allowance (relative to the local wage) by "
+                       "more than {rise}% at once, so no reform can be evaluated."),
+    "pl.reform_failed": _t("优待金改革的评估无法进行（{reason}）。",
+                           "The allowance reforms cannot be evaluated from these data ({reason})."),
+    "pl.scenario": _t("情景：下一批次全部区县{lever}{pct}（以 {cycle} 批次为基准）：报名人数预计增加 {change} 人"
+                      "（{level}% 置信区间 {low} 至 {high}），合计约 {predicted} 人；计入参数不确定性和随机波动，"
+                      "{level}% 预测区间为 {pi_low} 至 {pi_high} 人（不变时为 {base_low} 至 {base_high} 人）。",
+                      "Scenario: {lever} {pct} in every district next cycle (based on {cycle}): about {change} more "
+                      "applicants ({level}% CI {low} to {high}), {predicted} in all; with parameter uncertainty and "
+                      "chance, the {level}% prediction interval for next cycle's applicants is {pi_low} to "
+                      "{pi_high} ({base_low} to {base_high} without the change)."),
+    "pl.scenario_failed": _t("下一批次的情景预测无法进行（{reason}）。",
+                             "No next-cycle scenario can be predicted from these data ({reason})."),
     "sec.scorecard": _t("“五率”记分卡", "The 五率 scorecard"),
     "sec.figures": _t("关键图表", "Key figures"),
     "sec.league_support": _t("排名能说明什么、不能说明什么", "Which rankings the data can and cannot support"),
