@@ -128,3 +128,19 @@ def test_random_tables_leak_no_small_count():
         totals = {c: table[c].sum() for c in chain if c not in out.unsafe_totals}
         assert set(out.unsafe_totals) == {c for c in chain if 0 < table[c].sum() < 5}
         assert find_disclosures(out.values, counts=list(chain), ratios=ratios, chains=[chain], totals=totals) == []
+
+
+def test_blocks_with_a_published_total_get_secondary_suppression():
+    """Shares by group beside all recruits: group A's 3 returns are hidden, and so is group B's count,
+    because all recruits' 40 minus B's 37 would give A's back; their shares go with them."""
+    from recruitstats.report.display import format_protected
+    from recruitstats.report.suppression import protect_blocks
+
+    table = pd.DataFrame({"split": ["all", "visit", "visit"], "group": ["all", "yes", "no"],
+                          "n": [500, 60, 440], "events": [40, 3, 37], "share": [0.08, 0.05, 0.084]})
+    safe = protect_blocks(table, block="split", counts=["n", "events"], derived={"share": ["events"]})
+    assert safe.mask.loc[1, "events"] and safe.mask.loc[2, "events"]
+    assert safe.mask.loc[1, "share"] and safe.mask.loc[2, "share"]
+    assert not safe.mask.loc[0].any()
+    shown = format_protected(safe, lang="en")
+    assert shown.iloc[1, 3] == "*" and shown.iloc[0, 3] == "40"

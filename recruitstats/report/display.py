@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["format_table", "label", "auto_decimals"]
+__all__ = ["format_table", "format_protected", "label", "auto_decimals"]
 
 _NUMBER = re.compile(r"-?\d+(\.\d+)?")
 
@@ -141,3 +141,9 @@ def format_table(df: pd.DataFrame | pd.Series, *, lang: str = "zh", digits: Mapp
     out.columns = _labels(frame.columns, lang)
     out.index = _labels(frame.index, lang)
     return out
+
+
+def format_protected(protected, *, lang: str = "zh", mark: str = "*", **options) -> pd.DataFrame:
+    """:func:`format_table` of a disclosure-controlled table, hidden cells shown as ``mark``."""
+    out = format_table(protected.values, lang=lang, **options)
+    return out.mask(protected.mask.to_numpy(), mark)

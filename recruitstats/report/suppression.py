@@ -39,7 +39,7 @@ from recruitstats.schema import SUPPRESSION_THRESHOLD
 
 __all__ = [
     "suppress_small_counts", "check_threshold", "suppression_mask", "ratio_mask", "protect",
-    "Protected", "find_disclosures", "SUPPRESSED_MARK", "suppression_note",
+    "Protected", "find_disclosures", "SUPPRESSED_MARK", "suppression_note", "protect_blocks",
 ]
 
 #: What a hidden cell shows in a formatted table (the same mark for primary and
@@ -267,6 +267,23 @@ def protect(
     sums = _numeric(table[cols_total]).sum()
     unsafe = tuple(c for c in cols_total if 0 < sums[c] < check_threshold(threshold))
     return Protected(values, mask, check_threshold(threshold), unsafe)
+
+
+def protect_blocks(table: pd.DataFrame, *, block: str | Sequence[str], counts: Sequence[str],
+                   derived: Mapping[str, Sequence[str]] | None = None,
+                   threshold: int = SUPPRESSION_THRESHOLD) -> Protected:
+    """:func:`protect` for a long table whose blocks of rows each add up to a published total.
+
+    A table of shares by group (returned within 90 days by door visit yes/no, beside all
+    recruits) publishes each block's total elsewhere: a block's counts get secondary
+    suppression against it, and a block's values derived from a hidden count (its share
+    and interval) are hidden with it.
+    """
+    parts = [protect(rows, counts=counts, derived=derived, threshold=threshold, column_totals=True)
+             for _, rows in table.groupby(block if isinstance(block, str) else list(block), sort=False)]
+    values = pd.concat([p.values for p in parts]).reindex(table.index)
+    mask = pd.concat([p.mask for p in parts]).reindex(table.index)
+    return Protected(values, mask, check_threshold(threshold), ())
 
 
 def _recover_row(row: dict, ratios: Mapping[str, tuple[str, str]]) -> dict:
