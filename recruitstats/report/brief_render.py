@@ -96,6 +96,7 @@ def font_subset(chars: str, path: str | Path | None = None) -> tuple[bytes, str,
     options = subset.Options()
     options.hinting = False
     options.desubroutinize = True  # smaller once compressed
+    options.drop_tables += ["FFTM"]  # FontForge's timestamps (DejaVu): nothing to subset, no warning
     try:
         import brotli  # noqa: F401  (fontTools needs it for WOFF2)
 

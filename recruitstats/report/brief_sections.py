@@ -429,7 +429,7 @@ def cannot_tell(inputs: BriefInputs, lang: str) -> Section:
 
 def methods(inputs: BriefInputs, lang: str) -> Section:
     """Model, transforms, dropped rows, what "+x%" means, disclosure control."""
-    items = []
+    items, transforms = [], {}
     for model, res in _models(inputs):
         d = res.to_dict()
         items.append(sentence("m.model", lang, model=text(f"model.{model}", lang),
@@ -437,14 +437,14 @@ def methods(inputs: BriefInputs, lang: str) -> Section:
                               inference=_inference_text(d, lang),
                               n_obs=num(f"{model}.n_obs", d["n_obs"], "count", lang),
                               clusters=num(f"{model}.n_clusters", d["n_clusters"] or 0, "int", lang)))
-        for lever in res.levers:
-            items.append(sentence("m.transform", lang, lever=term_label(lever, lang, result=res),
-                                  transform=_transform(res, lever, lang)))
+        for lever in res.levers:  # each lever's measure once, whichever models use it
+            transforms.setdefault(term_label(lever, lang, result=res), _transform(res, lever, lang))
         if d.get("dropped"):
             sep = "；" if lang == "zh" else "; "
             what = sep.join(f"{_dropped_text(k, lang)}{'：' if lang == 'zh' else ': '}{v}"
                             for k, v in d["dropped"].items())
             items.append(sentence("m.dropped", lang, model=text(f"model.{model}", lang), what=what))
+    items += [sentence("m.transform", lang, lever=name, transform=words) for name, words in transforms.items()]
     items += _elasticity_notes(inputs, lang)
     items.append(sentence("m.policy", lang, pct=f"{inputs.pct:g}", factor=f"{1 + inputs.pct / 100:g}"))
     items.append(sentence("m.suppression", lang, threshold=inputs.threshold))
@@ -464,7 +464,8 @@ def _elasticity_notes(inputs: BriefInputs, lang: str) -> list[Para]:
             continue
         from recruitstats.levers import get_lever
 
-        out.append(sentence("m.elasticity_log1p", lang, lever=term_label(lever, lang, result=res),
+        name = term_label(lever, lang, result=res)
+        out.append(sentence("m.elasticity_log1p", lang, lever=name if lang == "zh" else name[:1].lower() + name[1:],
                             unit=get_lever(_registry_key(res, lever)).unit(lang),
                             coef=num(f"signup.{lever}.coef3", effects[lever]["coef"], "coef3", lang),
                             elasticity=num(f"signup.{lever}.elasticity3", _est(el, "elasticity"), "coef3", lang)))
@@ -541,7 +542,7 @@ def _transform(res, lever: str, lang: str) -> str:
         words = get_lever(_registry_key(res, lever)).transform_text(lang)
     except Exception:
         words = str(res.transforms.get(lever, lever))
-    words = _readable(words, lang)
+    words = _readable(words, lang).replace(" * ", " × ")
     return _zh_brackets(words) if lang == "zh" else words.replace("  (", " (")
 
 

@@ -161,8 +161,12 @@ def coef_plot(
         model = getattr(first, "model", "")
         ax.set_xlabel(_model_text("coef_xlabel", model, lang))
         ax.set_title(title or _model_text("coef_title", model, lang))
-        # below the axes, where it never covers an estimate
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=min(k + bool(truth), 3))
+        # below the axis label (a fixed half inch under the axes, whatever the figure's height),
+        # where it never covers an estimate or the label
+        from matplotlib.transforms import ScaledTranslation
+
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0), ncol=min(k + bool(truth), 3),
+                  bbox_transform=ax.transAxes + ScaledTranslation(0, -0.5, fig.dpi_scale_trans))
         show = any(getattr(r, "synthetic", False) for r in results.values()) if synthetic is None else synthetic
         fig.tight_layout(rect=(0, 0.04 if show else 0, 1, 1))
         _footnote(fig, show, lang)
@@ -303,17 +307,28 @@ def funnel_plot(
         if out.any():
             ax.scatter(points.loc[out, "n"], points.loc[out, "rate"] * 100, s=26, color=COLOURS["alert"],
                        marker="D", label=text("funnel_outside", lang), zorder=4)
-        for _, row in points.loc[out].iterrows():
-            ax.annotate(str(row["district"]), (row["n"], row["rate"] * 100), fontsize=7,
-                        xytext=(4, 3), textcoords="offset points")
+        _name_points(ax, points.loc[out, "n"], points.loc[out, "rate"] * 100, points.loc[out, "district"])
         ax.set_xlabel(xlabel or text("funnel_xlabel", lang))
         ax.set_ylabel(ylabel or text("funnel_ylabel", lang))
-        ax.set_ylim(bottom=0)
+        ax.set_ylim(bottom=-0.03 * ax.get_ylim()[1])  # a marker at a zero rate shows whole
         ax.set_title(title or text("funnel_title", lang))
         ax.legend(loc="upper right")
         fig.tight_layout(rect=(0, 0.05 if synthetic else 0, 1, 1))
         _footnote(fig, synthetic, lang)
     return fig
+
+
+def _name_points(ax, x: pd.Series, y: pd.Series, names: pd.Series) -> None:
+    """Label points, stacking the label of a point close to the previous one so no two overlap."""
+    xr = np.ptp(ax.get_xlim()) or 1.0
+    yr = np.ptp(ax.get_ylim()) or 1.0
+    last = None
+    for xi, yi, name in sorted(zip(x, y, names.astype(str))):
+        dy = 3
+        if last is not None and abs(xi - last[0]) < 0.2 * xr and abs(yi - last[1]) < 0.12 * yr:
+            dy = last[2] + 10
+        ax.annotate(name, (xi, yi), fontsize=7, xytext=(4, dy), textcoords="offset points")
+        last = (xi, yi, dy)
 
 
 def rank_plot(

@@ -322,7 +322,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "m.model": _t("{model}：{outcome}以{exposure}为暴露量的泊松拟似然模型，含区县与批次固定效应；{n_obs} 个观测，{clusters} 个聚类；推断：{inference}。",
                   "{model}: Poisson quasi-likelihood of {outcome} with exposure {exposure}, district and cycle "
                   "fixed effects; {n_obs} observations, {clusters} clusters; inference: {inference}."),
-    "m.transform": _t("{lever}：{transform}", "{lever}: {transform}"),
+    "m.transform": _t("{lever}按 {transform} 计入模型。", "{lever}: measured as {transform}."),
     "m.dropped": _t("{model}剔除的观测或区县（原始记录）：{what}。", "{model}, rows or districts dropped: {what}."),
     "inf.crv3": _t("按区县聚类（{clusters} 个，少于 40 个），采用 CRV3 留一聚类刀切法标准误及 t({df}) 临界值",
                    "cluster-robust by district ({clusters} clusters): CRV3 jackknife with t({df}) critical values"),
@@ -335,7 +335,7 @@ TEXTS: dict[str, dict[str, str]] = {
                            "recruitstats fit signup --json gives them."),
     "m.elasticity_log1p": _t("{lever}以 log(1+v) 进入模型（v 为{unit}），其系数 b = {coef} 不是弹性：某一区县批次的弹性为 "
                              "b·v/(1+v)，按拟合报名人数加权平均后为 {elasticity}；它小于 b，v 越大越接近 b。",
-                             "{lever} enters the model as log(1 + v), v in {unit}, so its coefficient b = {coef} is "
+                             "The model takes {lever} as log(1 + v), v in {unit}, so its coefficient b = {coef} is "
                              "not an elasticity: a district-cycle's elasticity is b·v/(1 + v); weighted by fitted "
                              "applicants it averages {elasticity}, below b and nearer b where v is large."),
     "column.applicants": _t("应征报名人数", "applicants"),
