@@ -687,7 +687,9 @@ def _chord_poisson(design, codes, todo, start, hessians, beta, eta, *, tol=1e-13
     mu_hat = _mean_and_weight(eta, n, "poisson")[0]
     sy = np.bincount(h, y, H)
     out: dict[int, np.ndarray] = {}
-    block = max(1, 2_000_000 // max(len(y), 1))  # rows x clusters per block, to bound memory
+    # clusters per block: bounds memory, and keeps each product under 2^18 multiply-adds, below which
+    # OpenBLAS does not start threads (their start-up costs more than these small products)
+    block = max(1, min(2_000_000 // max(len(y), 1), 2**18 // max(len(y) * X.shape[1], 1)))
     for lo in range(0, len(todo), block):
         gs = todo[lo:lo + block]
         inv = np.linalg.inv(hessians[gs])
