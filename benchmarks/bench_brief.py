@@ -2,7 +2,7 @@
 
 Prints the time of each step on the bundled sample (or --data), so that the part
 of `make report` spent on the brief is known: fitting and policy quantities once
-(``collect``), composing each language (figures included), and rendering each
+(``collect``, planning evidence included), composing each language (figures included), and rendering each
 format. The issue's budget is the whole `make report` under 60 s on 2 cores.
 
     python benchmarks/bench_brief.py [--data data/sample] [--repeat 1]
@@ -24,7 +24,7 @@ def main() -> None:
     from recruitstats.io import load_panel
     from recruitstats.pipeline import data_files
     from recruitstats.report import brief_render as br
-    from recruitstats.report.brief import collect, compose
+    from recruitstats.report.brief import collect, compose, planning_evidence
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default=str(Path(__file__).resolve().parents[1] / "data" / "sample"))
@@ -37,7 +37,12 @@ def main() -> None:
         t1 = time.perf_counter()
         inputs = collect(panel, files=[panel_file])
         t2 = time.perf_counter()
-        steps = {"load panel": t1 - t0, "fit models, policy, scorecard, league (once)": t2 - t1}
+        steps = {"load panel": t1 - t0, "fit, policy, scorecard, league, planning (once)": t2 - t1}
+        t = time.perf_counter()
+        planning_evidence(panel, inputs.signup)  # timed again alone, not counted in the total
+        planning = time.perf_counter() - t
+        t0 += planning
+        sizes: dict[str, int] = {}
         with tempfile.TemporaryDirectory() as tmp:
             for lang in ("zh", "en"):
                 t = time.perf_counter()
@@ -45,8 +50,9 @@ def main() -> None:
                 steps[f"compose {lang} (figures included)"] = time.perf_counter() - t
                 for ext in ("html", "pdf", "docx"):
                     t = time.perf_counter()
-                    br.write(brief, Path(tmp) / f"brief.{lang}.{ext}")
+                    path = br.write(brief, Path(tmp) / f"brief.{lang}.{ext}")
                     steps[f"render {lang} {ext}"] = time.perf_counter() - t
+                    sizes[path.name] = path.stat().st_size
             t = time.perf_counter()
             br.write_tables_xlsx(inputs, Path(tmp) / "tables.xlsx")
             steps["tables.xlsx"] = time.perf_counter() - t
@@ -55,6 +61,8 @@ def main() -> None:
         for name, secs in steps.items():
             print(f"  {name:<48s} {secs:6.2f} s  ({100 * secs / total:4.1f}%)")
         print(f"  {'total: six brief files and tables.xlsx':<48s} {total:6.2f} s")
+        print(f"  {'of which planning evidence (DiD, scenario)':<48s} {planning:6.2f} s")
+        print("  file sizes: " + ", ".join(f"{n} {b / 1024:.0f} kB" for n, b in sizes.items()))
 
 
 if __name__ == "__main__":
