@@ -367,6 +367,7 @@ def write_tables_xlsx(inputs, path: str | Path, *, lang: str = "zh") -> Path:
 
     level = f"{float(getattr(inputs.signup, 'level', 0.95)) * 100:g}"
     names = {"label": "col.lever", "coef": "col.coef", "ci_low": "col.coef_low", "ci_high": "col.coef_high",
+             "elasticity": "col.elasticity", "elasticity_low": "col.el_low", "elasticity_high": "col.el_high",
              "additional": "col.add_applicants", "additional_low": "col.add_low", "additional_high": "col.add_high",
              "cost": "col.cost_applicant", "cost_low": "col.cost_low", "cost_high": "col.cost_high"}
     levers = lever_frame(inputs, lang).drop(columns="lever")

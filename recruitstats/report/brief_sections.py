@@ -155,7 +155,8 @@ def _league_paras(inputs: BriefInputs, lang: str) -> list[Para]:
 
 
 def lever_frame(inputs: BriefInputs, lang: str) -> pd.DataFrame:
-    """The sign-up levers' numbers, unrounded: coefficient, +x% in applicants, cost per applicant (with intervals)."""
+    """The sign-up levers' numbers, unrounded: coefficient, elasticity, +x% in applicants, cost per applicant
+    (with intervals)."""
     res = inputs.signup
     effects = res.to_dict()["effects"]
     rows = []
@@ -163,9 +164,13 @@ def lever_frame(inputs: BriefInputs, lang: str) -> pd.DataFrame:
         e = effects.get(lever, {})
         add = _row(inputs.signup_effects, lever)
         cost = _row(inputs.signup_costs, lever)
+        el = _row(inputs.elasticities, lever)
         rows.append({"lever": lever, "label": term_label(lever, lang, result=res),
                      "coef": e.get("coef", np.nan), "ci_low": e.get("ci_low", np.nan),
                      "ci_high": e.get("ci_high", np.nan),
+                     "elasticity": np.nan if el is None else _est(el, "elasticity"),
+                     "elasticity_low": np.nan if el is None else float(el["ci_low"]),
+                     "elasticity_high": np.nan if el is None else float(el["ci_high"]),
                      "additional": np.nan if add is None else _est(add, "additional"),
                      "additional_low": np.nan if add is None else float(add["ci_low"]),
                      "additional_high": np.nan if add is None else float(add["ci_high"]),
