@@ -18,7 +18,9 @@ returned). Counts of fewer than the threshold (default 5) people are hidden, and
 so is any rate that would reveal one (shown as * or null; see docs/publishing.md).
 
 The scheme comes from --scheme FILE, else from `scorecard` in the project config
-(--config FILE), else the default. The threshold comes from the config (default 5).
+(--config FILE, else ./recruitstats.toml when present; a relative path there is read
+from the config's folder), else the default. The threshold comes from the config
+(default 5).
 
 Examples:
   recruitstats scorecard --data data/sample/panel.csv
@@ -31,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("scorecard", help="the 五率 scorecard per district and cycle",
                        description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data", required=True, type=Path, help="panel file or data folder / ingest store")
-    p.add_argument("--config", type=Path, help="project config (recruitstats.toml): scorecard scheme, threshold")
+    p.add_argument("--config", type=Path, help="project config: scorecard scheme, threshold (default: ./recruitstats.toml if present)")
     p.add_argument("--scheme", help="scheme TOML file or 'default' (overrides the config)")
     p.add_argument("--json", action="store_true", help="print the scorecard as JSON (the data contract)")
     p.add_argument("--xlsx", type=Path, metavar="FILE", help="also write the scorecard and funnel to FILE")
@@ -42,13 +44,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _settings(args: argparse.Namespace) -> tuple[str, int, str]:
     """Scheme, threshold and language from the options and the project config."""
-    from recruitstats.config import load_config
+    from recruitstats.config import find_config, load_config
 
-    config = load_config(args.config)
-    scheme = args.scheme or config.scorecard
-    if scheme != "default" and config.source and not Path(scheme).is_absolute():
-        beside = Path(config.source).parent / scheme  # a path in the config is relative to the config
-        scheme = str(beside) if beside.is_file() else scheme
+    config = load_config(args.config or find_config("."))  # ./recruitstats.toml, as fit and run
+    if args.scheme:  # a path on the command line is relative to the working folder
+        scheme = args.scheme
+    else:
+        scheme = config.scorecard
+        if scheme != "default" and config.source and not Path(scheme).is_absolute():
+            scheme = str(Path(config.source).parent / scheme)  # a path in the config: relative to the config
     lang = args.lang or (config.languages[0] if config.languages else "zh")
     return scheme, config.threshold, lang
 

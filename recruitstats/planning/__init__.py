@@ -2,17 +2,32 @@
 scenarios for next cycle and budget allocation, all built on fitted results.
 
 Names are imported on first use (PEP 562), like the package's own ``__init__``, so
-``recruitstats power`` loads neither the optimiser nor the policy code. ``power`` is the
-exception: the function shares its module's name, and once the module is imported the
-package attribute would be the module, so the function is bound here eagerly.
+``recruitstats power`` loads neither the optimiser nor the policy code.
+
+``recruitstats.planning.power`` is the *module* (``import recruitstats.planning.power as
+pw`` gives it, with ``pw.power``, ``pw.power_panel``, ...); the function is
+``recruitstats.power`` or ``recruitstats.planning.power.power``. So that older code doing
+``from recruitstats.planning import power; power(12, 6, 0.1, 100, 1)`` keeps working, the
+module is callable and calling it calls the function.
 """
 
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import Any
 
-from recruitstats.planning.power import power  # noqa: E402  (see the docstring)
+
+class _CallableModule(types.ModuleType):
+    """A module that, called, calls its function of the same name (see the module docstring)."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.power(*args, **kwargs)
+
+
+importlib.import_module("recruitstats.planning.power")  # binds the module here, as an import would
+sys.modules["recruitstats.planning.power"].__class__ = _CallableModule
 
 _EXPORTS: dict[str, str] = {
     "AllocationResult": "recruitstats.planning.budget",
@@ -29,7 +44,7 @@ _EXPORTS: dict[str, str] = {
     "planning_findings": "recruitstats.planning.findings",
 }
 
-__all__ = ["power", *_EXPORTS]
+__all__ = [*_EXPORTS]
 
 
 def __getattr__(name: str) -> Any:
