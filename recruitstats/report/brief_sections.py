@@ -248,7 +248,8 @@ def _reform_paras(pl, lang: str) -> list[Para]:
         out.append(sentence("pl.pretrend_bad" if test["p_value"] < 0.05 else "pl.pretrend_ok", lang, p=p))
     small = int((sizes < 5).sum())
     if small:
-        out.append(sentence("pl.small_cohorts", lang, small=num(f"{k}.small_cohorts", small, "int", lang),
+        out.append(sentence("pl.small_cohorts_all" if small == len(sizes) else "pl.small_cohorts", lang,
+                            small=num(f"{k}.small_cohorts", small, "int", lang),
                             cohorts=num(f"{k}.cohorts", len(sizes), "int", lang)))
     return out
 

@@ -238,6 +238,9 @@ TEXTS: dict[str, dict[str, str]] = {
     "pl.small_cohorts": _t("{cohorts} 个改革批次中有 {small} 个不足 5 个区县，其标准误可能偏小。",
                            "{small} of the {cohorts} reform cycles have fewer than 5 districts each; their errors "
                            "may be understated."),
+    "pl.small_cohorts_all": _t("全部 {cohorts} 个改革批次均不足 5 个区县，标准误可能偏小。",
+                               "Every one of the {cohorts} reform cycles has fewer than 5 districts, so the errors "
+                               "may be understated."),
     "pl.no_reform": _t("优待金改革：没有区县在样本期内将优待金（相对当地平均工资）一次提高 {rise}% 以上，无法评估改革效果。",
                        "Allowance reforms: no district raised the family allowance (relative to the local wage) by "
                        "more than {rise}% at once, so no reform can be evaluated."),
