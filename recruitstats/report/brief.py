@@ -479,8 +479,11 @@ def collect(panel: pd.DataFrame, *, config=None, files: Sequence[str | Path] = (
 
 
 def _reason(exc: Exception) -> str:
+    """An error in a sentence: the input problems' messages, or the error's type and message."""
     problems = getattr(exc, "problems", None)
-    return "; ".join(p.message for p in problems) if problems else str(exc)
+    if problems:
+        return "; ".join(p.message for p in problems)
+    return str(exc) if isinstance(exc, InputError) else f"{type(exc).__name__}: {exc}"
 
 
 def _reforms(panel: pd.DataFrame, min_rise: float) -> tuple[Any, Any, str | None]:
@@ -494,7 +497,7 @@ def _reforms(panel: pd.DataFrame, min_rise: float) -> tuple[Any, Any, str | None
         # feed the uniform event-study band, which the brief does not quote
         cs = fit_staggered(panel, seed=SEED, control="not_yet", min_rise=min_rise, reps=99)
         return cs, fit_twfe(panel, min_rise=min_rise), None
-    except (InputError, ValueError, np.linalg.LinAlgError) as exc:
+    except Exception as exc:  # noqa: BLE001 - a supplementary analysis that fails is said, the brief goes on
         return None, None, _reason(exc)
 
 
@@ -509,7 +512,7 @@ def _scenario(signup) -> tuple[Any, str | None]:
         return None, "no identified lever in the sign-up model"
     try:
         return next_cycle(signup, {lever: factor}, seed=SEED, reps=1000), None
-    except (InputError, ValueError, np.linalg.LinAlgError) as exc:
+    except Exception as exc:  # noqa: BLE001 - as for the reforms
         return None, _reason(exc)
 
 
