@@ -16,7 +16,8 @@ from recruitstats.report.brief import (
 from recruitstats.report.figures import _registry_key, term_label
 from recruitstats.report.style import text
 
-__all__ = ["lever_frame", "headline", "planning_section", "scorecard_section", "figures_section", "cannot_tell", "methods", "provenance"]
+__all__ = ["lever_frame", "headline", "planning_section", "scorecard_section",
+           "figures_section", "cannot_tell", "methods", "provenance"]
 
 def _row(table: pd.DataFrame | None, lever: str) -> pd.Series | None:
     if table is None or lever not in table.index:
