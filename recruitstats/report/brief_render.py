@@ -19,6 +19,7 @@ import io
 import os
 import shutil
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 
 from recruitstats.report.brief import Brief, Bullets, Figure, Num, Para, Subheading, Table
@@ -83,7 +84,8 @@ def _html_block(block) -> str:
     raise TypeError(f"unknown block {type(block).__name__}")
 
 
-def font_subset(chars: str, path: str | Path | None = None) -> tuple[bytes, str, set[str]]:
+@lru_cache(maxsize=8)  # the same page rendered again (tests, run after brief) costs nothing
+def font_subset(chars: str, path: str | Path | None = None) -> tuple[bytes, str, frozenset[str]]:
     """A font cut down to the glyphs of ``chars``: (font bytes, format, the characters it covers).
 
     ``path`` defaults to Noto Sans CJK SC. WOFF2 when the ``brotli`` package is there
@@ -107,7 +109,7 @@ def font_subset(chars: str, path: str | Path | None = None) -> tuple[bytes, str,
     subsetter = subset.Subsetter(options)
     subsetter.populate(text=chars)
     subsetter.subset(font)
-    covered = {chr(c) for c in font.getBestCmap()}
+    covered = frozenset(chr(c) for c in font.getBestCmap())
     buf = io.BytesIO()
     subset.save_font(font, buf, options)
     kind = options.flavor or ("truetype" if "glyf" in font else "opentype")
