@@ -79,10 +79,9 @@ def _infer(result, value: Callable[[np.ndarray], np.ndarray], grad: Callable[[np
 
 
 def _pvalue(est: np.ndarray, se: np.ndarray, df: float | None) -> np.ndarray:
-    from scipy import stats
+    from recruitstats.inference import two_sided_p
 
-    t = np.abs(np.asarray(est, float) / np.where(np.asarray(se) > 0, se, np.nan))
-    return 2 * (stats.norm.sf(t) if df is None or not np.isfinite(df) else stats.t.sf(t, df))
+    return two_sided_p(np.asarray(est, float) / np.where(np.asarray(se) > 0, se, np.nan), df)
 
 
 # --- rows and terms ------------------------------------------------------------------

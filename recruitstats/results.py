@@ -36,12 +36,11 @@ Kind = Literal["response", "link"]
 
 def critical_value(level: float, df: float | None) -> float:
     """Two-sided critical value: t(df) when df is finite, normal otherwise."""
-    from scipy import stats
+    from recruitstats.inference import critical_value as _critical
 
     if not 0 < level < 1:
         raise InputError(f"level must be between 0 and 1, not {level!r}")
-    q = 0.5 + level / 2
-    return float(stats.norm.ppf(q) if df is None or not np.isfinite(df) else stats.t.ppf(q, df))
+    return _critical(level, df)
 
 
 # --- links ----------------------------------------------------------------------
@@ -186,11 +185,9 @@ class ResultBase:
 
     @property
     def pvalues(self) -> pd.Series:
-        from scipy import stats
+        from recruitstats.inference import two_sided_p
 
-        t = np.abs(self.params / self.se)
-        df = self._df
-        p = 2 * (stats.norm.sf(t) if not np.isfinite(df) else stats.t.sf(t, df))
+        p = two_sided_p(self.params / self.se, self._df)
         return pd.Series(p, index=self.params.index, name="p_value")
 
     def conf_int(self, level: float | None = None) -> pd.DataFrame:

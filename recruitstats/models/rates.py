@@ -334,8 +334,15 @@ def _check_inputs(spec: ModelSpec, panel: pd.DataFrame) -> None:
                                   column="year, half")])
 
 
+_KEPT = ("province", "city", "district", "district_code", "year", "half", "eligible_youth", "enlisted",
+         "enlisted_college", "avg_wage", "price_index", "data_source")
+
+
 def _model_frame(spec: ModelSpec, panel: pd.DataFrame) -> pd.DataFrame:
-    """Panel with cycle, lever values and numeric outcome, exposure and controls."""
+    """The model's columns of the panel, with cycle, lever values and numeric outcome, exposure and controls."""
+    cols = [*_KEPT, spec.outcome, spec.exposure, *spec.controls, *spec.fixed_effects,
+            *([spec.cluster] if spec.cluster else []), *(c for lv in spec.levers for c in LEVERS[lv].inputs)]
+    panel = panel[[c for c in dict.fromkeys(cols) if c in panel.columns]]
     frame = add_cycle(panel) if {"year", "half"} <= set(panel.columns) else panel.copy()
     for lever in spec.levers:
         frame[lever] = LEVERS[lever].values(frame)
