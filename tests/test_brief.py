@@ -341,8 +341,10 @@ def test_a_relative_scheme_path_is_read_from_the_config_folder(panel, tmp_path, 
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)  # the scheme is found beside the config, not in the working folder
-    card = collect(panel, config=load_config(cfg)).scorecard
-    assert card.scheme["college_share"].label("en") == "Students among recruits"
+    inputs = collect(panel, config=load_config(cfg))
+    assert inputs.scorecard.scheme["college_share"].label("en") == "Students among recruits"
+    footer = compose(inputs, "en", figures=False).provenance
+    assert any(line.startswith("Scorecard scheme: my_scheme.toml (SHA-256 ") for line in footer)
 
 
 def test_headline_quotes_fit_signup_json(built, inputs, tmp_path, monkeypatch, capsys):

@@ -384,7 +384,7 @@ def inputs_from_results(signup, discharge, *, panel: pd.DataFrame, config=None, 
             d_effects, d_costs = None, None
             skipped.append(("policy.discharge", why))
     prov = {"files": [(Path(f).name, sha256(f)) for f in files], "version": __version__,
-            "date": date.today().isoformat(), "config": _config_text(config)}
+            "date": date.today().isoformat(), "config": _config_text(config), "scheme": _scheme_text(config)}
     return BriefInputs(signup=signup, discharge=discharge, elasticities=e, signup_effects=effects,
                        signup_costs=costs, discharge_effects=d_effects, discharge_costs=d_costs,
                        scorecard=scorecard, league=league, coverage=_coverage(panel), provenance=prov,
@@ -417,6 +417,14 @@ def _config_text(config) -> str | None:
     if source and Path(source).is_file():
         return f"{Path(source).name} (SHA-256 {sha256(source)})"
     return source
+
+
+def _scheme_text(config) -> str | None:
+    """The scorecard scheme file's name and SHA-256 (None for the built-in default)."""
+    path = scheme_path(config)
+    if str(path) == "default" or not Path(path).is_file():
+        return None
+    return f"{Path(path).name} (SHA-256 {sha256(path)})"
 
 
 def _config(config):

@@ -565,5 +565,7 @@ def provenance(inputs: BriefInputs, lang: str) -> tuple[str, ...]:
     lines = [text("p.file", lang, name=n, sha=s) for n, s in p["files"]]
     lines.append(text("p.version", lang, version=p["version"], date=p["date"]))
     lines.append(text("p.config", lang, config=p["config"] or text("p.default_config", lang)))
+    if p.get("scheme"):
+        lines.append(text("p.scheme", lang, scheme=p["scheme"]))
     return tuple(lines)
 

@@ -368,6 +368,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "p.file": _t("输入文件 {name}：SHA-256 {sha}", "Input file {name}: SHA-256 {sha}"),
     "p.version": _t("recruitstats 版本 {version}；生成日期 {date}", "recruitstats {version}; built {date}"),
     "p.config": _t("配置：{config}", "Configuration: {config}"),
+    "p.scheme": _t("记分卡方案：{scheme}", "Scorecard scheme: {scheme}"),
     "p.default_config": _t("默认配置", "defaults"),
     "fig.coef": _t("报名模型各杠杆的效应及其置信区间", "Lever effects in the sign-up model, with intervals"),
     "fig.funnel": _t("各区县退兵率漏斗图（控制限）", "Funnel plot of district return rates (control limits)"),
