@@ -19,7 +19,7 @@ import pandas as pd
 
 from recruitstats.errors import Problem, register_messages, tr
 from recruitstats.io import numbers as num
-from recruitstats.io.sheets import CYCLE_HEADERS, _nonempty
+from recruitstats.io.sheets import CYCLE_HEADERS, TextColumn, _nonempty
 from recruitstats.io.validate import locate
 from recruitstats.schema import (COLLEGE_STATUS_VALUES, EDUCATION_LEVELS, EXIT_REASONS, MIN_YEAR, PANEL, RECRUITS,
                                  SEX_VALUES, Column, canonical_name, column_label, max_year, normalise_header,
@@ -100,12 +100,45 @@ _VOCABULARIES: dict[str, dict[str, str]] = {
 
 # --- columns -----------------------------------------------------------------
 
-@dataclass
 class _Col:
-    label: str
-    name: str | None
-    unit: str
-    values: list
+    """One column as read: header as written, canonical name (None if unknown), unit, and its cells.
+
+    The cells are a list (any reader) or a :class:`~recruitstats.io.sheets.TextColumn` (a CSV read by
+    pyarrow), turned into a list only when a message must quote a cell.
+    """
+
+    __slots__ = ("label", "name", "unit", "cells", "_uniques")
+
+    def __init__(self, label: str, name: str | None, unit: str, cells: list | TextColumn) -> None:
+        self.label, self.name, self.unit, self.cells = label, name, unit, cells
+        self._uniques: tuple[list, np.ndarray] | None = None
+
+    def __repr__(self) -> str:
+        return f"_Col({self.label!r}, {self.name!r}, {self.unit!r}, {len(self.cells)} cells)"
+
+    @property
+    def values(self) -> list:
+        return self.cells.tolist() if isinstance(self.cells, TextColumn) else self.cells
+
+    def uniques(self) -> tuple[list, np.ndarray] | None:
+        """(distinct cells, index of each cell among them) when every cell is text, else None."""
+        if isinstance(self.cells, TextColumn):
+            return self.cells.uniques()
+        if self._uniques is None and self.cells and all(type(v) is str for v in self.cells):
+            codes, uniq = pd.factorize(np.asarray(self.cells, dtype=object))
+            self._uniques = (uniq.tolist(), codes.astype(np.intp, copy=False))
+        return self._uniques
+
+
+def _per_unique(col: _Col, parse) -> num.ParsedColumn:
+    """``parse`` (a parser that reads each cell alone, or decides from the set of cells) run on the distinct
+    cells of a text column and spread back to every cell; on the cells themselves otherwise."""
+    found = col.uniques()
+    if found is None:
+        return parse(col.values)
+    cells, codes = found
+    parsed = parse(cells)
+    return num.ParsedColumn(parsed.values[codes], parsed.status[codes])
 
 
 def _excel_letter(j: int) -> str:
@@ -124,7 +157,7 @@ def _map_columns(labels: list[str], units: list[str], columns: list[list], file:
     seen: dict[str, str] = {}
     for j, (label, unit_row, values) in enumerate(zip(labels, units, columns)):
         if not label:
-            if not _nonempty(values):
+            if not _nonempty(values.uniques()[0] if isinstance(values, TextColumn) else values):
                 continue
             label = f"column {_excel_letter(j)}"
             problems.append(Problem(tr("c.no_header"), file=file, row=header_row,
@@ -139,7 +172,7 @@ def _map_columns(labels: list[str], units: list[str], columns: list[list], file:
             continue
         if name is not None:
             seen[name] = label
-        cols.append(_Col(label, name, unit, list(values)))
+        cols.append(_Col(label, name, unit, values if isinstance(values, TextColumn) else list(values)))
     problems += _unknown_columns(cols, file, header_row)
     return cols, problems
 
@@ -206,7 +239,7 @@ def _parse_number_column(ctx: _Ctx, col: _Col, spec: Column) -> np.ndarray:
     if col.unit and scale is None and spec.kind == "money":
         ctx.problems.append(Problem(tr("c.unit", unit=col.unit), file=ctx.file, column=col.label,
                                     expected=tr("c.unit.expected")))
-    parsed, percent = num.parse_numbers(col.values, scale=scale)
+    parsed, percent = _numbers(col, scale)
     parsed.status[percent] = num.BAD
     _report_status(ctx, col, parsed, what="number", expected=tr("c.number.expected"))
     approx = parsed.rows(num.APPROX)
@@ -217,54 +250,79 @@ def _parse_number_column(ctx: _Ctx, col: _Col, spec: Column) -> np.ndarray:
     return parsed.values
 
 
+def _numbers(col: _Col, scale) -> tuple[num.ParsedColumn, np.ndarray]:
+    """Numbers of a column: typed at once when every cell of a CSV column is a plain number or empty."""
+    if isinstance(col.cells, TextColumn) and col.cells.shape():
+        quick = num.parse_number_text(col.cells.array, shape=col.cells.shape(), scale=scale)
+        if quick is not None:
+            return quick
+    found = col.uniques()
+    if found is None or len(found[0]) * 2 > len(col.cells):  # mostly distinct: no gain from the distinct cells
+        return num.parse_numbers(col.values, scale=scale)
+    cells, codes = found
+    parsed, percent = num.parse_numbers(cells, scale=scale)
+    return num.ParsedColumn(parsed.values[codes], parsed.status[codes]), percent[codes]
+
+
 def _parse_column(ctx: _Ctx, col: _Col, spec: Column) -> np.ndarray:
     kind = spec.kind
     if kind in ("count", "money", "number") or (kind == "integer" and col.name != "year"):
         return _parse_number_column(ctx, col, spec)
     if kind == "percent":
-        parsed = num.parse_percent(col.values, header_percent=num.unit_is_percent(col.unit))
+        percent = num.unit_is_percent(col.unit)
+        parsed = _per_unique(col, lambda cells: num.parse_percent(cells, header_percent=percent))
         _report_status(ctx, col, parsed, what="percent", expected=tr("c.percent.expected"))
         ctx.report(col, parsed.rows(num.AMBIGUOUS), tr("c.percent.ambiguous"),
                    expected=tr("c.percent.ambiguous.expected"))
         return parsed.values
     if kind == "code":
-        parsed = num.parse_codes(col.values)
+        parsed = _per_unique(col, num.parse_codes)
         _report_status(ctx, col, parsed, what="code", expected=tr("c.code.expected"))
-        six = np.array([len(str(v)) == 6 for v in parsed.values], dtype=bool)
+        six = _per_unique(col, lambda cells: _six_digits(num.parse_codes(cells))).values.astype(bool)
         short = np.flatnonzero((parsed.status == num.OK) & ~six)
         ctx.report(col, short, tr("c.code.short"), expected=tr("c.code.expected"))
         return parsed.values
     if kind == "date":
-        parsed = num.parse_dates(col.values)
+        parsed = _per_unique(col, num.parse_dates)
         _report_status(ctx, col, parsed, what="date", expected=tr("c.date.expected"))
         return parsed.values
     if kind == "yesno":
-        parsed = num.parse_yes_no(col.values)
+        parsed = _per_unique(col, num.parse_yes_no)
         _report_status(ctx, col, parsed, what="yesno", expected=tr("c.yesno.expected"))
         return parsed.values
     if kind == "category":
         vocab = _VOCABULARIES.get(spec.name, {c: c for c in spec.categories})
-        parsed = num.parse_categories(col.values, vocab)
+        parsed = _per_unique(col, lambda cells: num.parse_categories(cells, vocab))
         _report_status(ctx, col, parsed, what="category",
                        expected=tr("c.category.expected", values="/".join(dict.fromkeys(vocab))))
         return parsed.values
     return _text_values(ctx, col)
 
 
-def _text_values(ctx: _Ctx, col: _Col) -> np.ndarray:
-    out = np.empty(len(col.values), dtype=object)
+def _six_digits(parsed: num.ParsedColumn) -> num.ParsedColumn:
+    return num.ParsedColumn(np.array([len(str(v)) == 6 for v in parsed.values], dtype=bool), parsed.status)
+
+
+def _texts(values: list, needed: bool) -> num.ParsedColumn:
+    out = np.empty(len(values), dtype=object)
     out[:] = np.nan
-    status = np.zeros(len(col.values), dtype=np.int8)
-    for i, v in enumerate(col.values):
+    status = np.zeros(len(values), dtype=np.int8)
+    for i, v in enumerate(values):
         text = v.strip() if isinstance(v, str) else num.cell_text(v).strip()
         if not text:
             continue
-        if col.name in ctx.needed and num.is_placeholder(text):
+        if needed and num.is_placeholder(text):
             status[i] = num.PLACEHOLDER
             continue
         out[i], status[i] = text, num.OK
-    _report_status(ctx, col, num.ParsedColumn(out, status), what="text", expected="")
-    return out
+    return num.ParsedColumn(out, status)
+
+
+def _text_values(ctx: _Ctx, col: _Col) -> np.ndarray:
+    needed = col.name in ctx.needed
+    parsed = _per_unique(col, lambda cells: _texts(cells, needed))
+    _report_status(ctx, col, parsed, what="text", expected="")
+    return parsed.values
 
 
 _PLAIN_TEXT_NUMBER = re.compile(r"^-?(0|[1-9]\d*)(\.\d+)?$")
@@ -272,7 +330,14 @@ _PLAIN_TEXT_NUMBER = re.compile(r"^-?(0|[1-9]\d*)(\.\d+)?$")
 
 def _extra_values(col: _Col) -> np.ndarray | list:
     """An unknown column, passed through: numbers if every cell is a plain number, else text."""
-    vals = col.values
+    found = col.uniques()
+    if found is not None:  # every cell alone, and "every cell" holds for the distinct cells as for all
+        cells, codes = found
+        return _extra_cells(cells)[codes]
+    return _extra_cells(col.values)
+
+
+def _extra_cells(vals: list) -> np.ndarray:
     if all(num.is_missing(v) or (isinstance(v, (int, float)) and not isinstance(v, bool))
            or (isinstance(v, str) and _PLAIN_TEXT_NUMBER.match(v.strip())) for v in vals) and _nonempty(vals):
         return np.array([np.nan if num.is_missing(v) else float(v) for v in vals], dtype=float)
@@ -283,6 +348,15 @@ def _extra_values(col: _Col) -> np.ndarray | list:
 
 # --- year and half ---------------------------------------------------------------
 
+def _halves(col: _Col) -> tuple[num.ParsedColumn, np.ndarray]:
+    found = col.uniques()
+    if found is None:
+        return num.parse_halves(col.values)
+    cells, codes = found
+    parsed, years = num.parse_halves(cells)
+    return num.ParsedColumn(parsed.values[codes], parsed.status[codes]), years[codes]
+
+
 def _cycles(ctx: _Ctx, cols: dict[str, _Col], n: int, header_row: int) -> dict[str, np.ndarray]:
     """Year and half from a year column, a half column, a combined cycle column, or any mix."""
     year = np.full(n, np.nan)
@@ -292,7 +366,7 @@ def _cycles(ctx: _Ctx, cols: dict[str, _Col], n: int, header_row: int) -> dict[s
         if name not in cols:
             continue
         col = cols[name]
-        parsed, years = num.parse_halves(col.values)
+        parsed, years = _halves(col)
         what = "year" if name == "year" else "cycle"
         expected = tr("c.year.expected" if name == "year" else "c.half.expected")
         if name == "year":

@@ -26,14 +26,18 @@ import pandas as pd
 from recruitstats.errors import InputError, Problem, tr
 from recruitstats.io import privacy
 from recruitstats.io.columns import Kind, _assemble, _Col, _Ctx, _detect_kind, _excel_letter, _map_columns
-from recruitstats.io.sheets import (_HEADER_SCAN_ROWS, CYCLE_HEADERS, _data_rows, _find_header, _header_layout,
-                                    _read_csv_grid, _read_excel_grid)
+from recruitstats.io.sheets import (_HEADER_SCAN_ROWS, CYCLE_HEADERS, CsvTable, TextColumn, _csv_grid, _csv_table,
+                                    _data_rows, _find_header, _header_layout, _read_csv_text, _read_excel_grid)
 from recruitstats.io.validate import validate_panel, validate_recruits
 from recruitstats.schema import PANEL, RECRUITS, canonical_name
 
 __all__ = ["ReadResult", "SourceRows", "CleanCopy", "read_table", "load_panel", "load_recruits", "SUPPORTED_SUFFIXES",
            "write_typed_parquet", "typed_parquet_marker", "typed_parquet_stamp",
            "CYCLE_HEADERS"]
+
+#: Read clean CSV files column-wise (pyarrow) when they allow it; False forces the careful path everywhere
+#: (the tests compare the two).
+FAST_CSV = True
 
 #: File name endings the readers accept, and how each is read.
 SUPPORTED_SUFFIXES: dict[str, str] = {
@@ -105,6 +109,8 @@ class SourceRows(tuple):
     __slots__ = ()
 
     def __new__(cls, rows) -> "SourceRows":
+        if isinstance(rows, np.ndarray) and rows.dtype.kind in "iu":
+            return super().__new__(cls, rows.tolist())
         return super().__new__(cls, (int(r) for r in rows))
 
     def __deepcopy__(self, memo: dict) -> "SourceRows":
@@ -126,7 +132,7 @@ class CleanCopy:
 
     labels: list[str]
     units: list[str]
-    columns: list[list]
+    columns: list[list | TextColumn]  # a CSV read column-wise keeps its text columns
     rows: np.ndarray
     header_row: int
     personal: bool = False
@@ -149,7 +155,7 @@ class CleanCopy:
         import csv
 
         width = len(self.labels)
-        cols = [_cell_strings(c) for c in self.columns]
+        cols = [c.tolist() if isinstance(c, TextColumn) else _cell_strings(c) for c in self.columns]
         with open(path, "w", encoding="utf-8", newline="") as fh:
             out = csv.writer(fh)
             line = self.header_row - 1
@@ -312,9 +318,13 @@ def _id_columns(labels: list[str], kind: Kind | None) -> set[int]:
 
 def _from_columns(labels: list[str], units: list[str], columns: list[list], rows: np.ndarray, *,
                   file: str, header_row: int, kind: Kind | None, drop_personal: bool,
-                  needed: Sequence[str], key, data_dir: Path | None) -> ReadResult:
-    labels, units, columns, problems, personal = _personal(
-        labels, units, columns, file=file, header_row=header_row, kind=kind, drop=drop_personal)
+                  needed: Sequence[str], key, data_dir: Path | None, screened: bool = False) -> ReadResult:
+    """The canonical table of raw columns; ``screened``: :func:`_no_personal_data` has found nothing."""
+    if screened:
+        problems, personal = [], False
+    else:
+        labels, units, columns, problems, personal = _personal(
+            labels, units, columns, file=file, header_row=header_row, kind=kind, drop=drop_personal)
     if personal and not drop_personal:  # refused: do not even parse the rest
         kind = kind or _detect_kind([_Col(lab, None, "", []) for lab in labels if lab])
         return ReadResult(pd.DataFrame(), problems, file, kind, rows)
@@ -339,9 +349,12 @@ def _long_numbers_as_text(cols: list[_Col], data: pd.DataFrame) -> None:
     """Unknown columns of digit strings longer than a double holds (16+ digits) stay text, exactly."""
     for c in cols:
         if c.name is None and c.label in data and data[c.label].dtype.kind == "f":
-            if any(isinstance(v, str) and len(v.strip()) >= 16 and v.strip().isdigit() for v in c.values):
-                data[c.label] = np.array([v.strip() if isinstance(v, str) and v.strip() else np.nan
-                                          for v in c.values], dtype=object)
+            found = c.uniques()
+            cells = found[0] if found is not None else c.values
+            if any(isinstance(v, str) and len(v.strip()) >= 16 and v.strip().isdigit() for v in cells):
+                text = np.array([v.strip() if isinstance(v, str) and v.strip() else np.nan for v in cells]
+                                + [np.nan], dtype=object)[:-1]  # the extra item keeps a 1-d object array
+                data[c.label] = text[found[1]] if found is not None else text
 
 
 def _one_error_per_cell(problems: list[Problem]) -> list[Problem]:
@@ -383,10 +396,48 @@ def _is_synthetic(cells: Sequence[object]) -> bool:
     return any(isinstance(c, str) and ("SYNTHETIC" in c.upper() or "模拟数据" in c) for c in cells)
 
 
+def _no_personal_data(labels: list[str], columns: list[TextColumn], kind: Kind | None) -> bool:
+    """True when :func:`_personal` would find nothing: no personal header, and no cell that could hold an
+    ID or a phone number (9+ characters or non-ASCII) holds one."""
+    if any(lab and privacy.scan_values([lab]) for lab in labels):
+        return False
+    if privacy.personal_columns([lab for lab in labels if lab]):
+        return False
+    ids = _id_columns(labels, kind)
+    return not any(privacy.scan_values(col.long_or_wide()) for j, col in enumerate(columns) if j not in ids)
+
+
+def _read_csv_table(table: CsvTable, file: str, data_dir: Path, **options) -> ReadResult | None:
+    """A CSV file whose table :func:`_csv_table` found, typed column-wise; None if it holds personal data
+    (the careful path refuses or drops it and says where)."""
+    if not _no_personal_data(table.labels, table.columns, options["kind"]):
+        return None
+    result = _from_columns(table.labels, table.units, table.columns, table.numbers, file=file,
+                           header_row=table.header_row, data_dir=data_dir, screened=True, **options)
+    result.problems[:0] = table.dropped
+    outside = [c for row in table.outside for c in row if c not in ("", None)]
+    if result.copy is not None:
+        result.copy.personal |= bool(privacy.scan_values(outside))
+    _mark_synthetic(result, [c for row in table.head[:table.header_row - 1] for c in row])
+    return result
+
+
+def _mark_synthetic(result: ReadResult, title: list[object]) -> None:
+    result.synthetic = _is_synthetic(title) or any(
+        _is_synthetic(result.data[c].head(3).tolist()) for c in result.data.columns
+        if result.data[c].dtype == object)
+
+
 def _read_grid_table(path: Path, fmt: str, sheet, **options) -> ReadResult:
     file = str(path)
     if fmt == "csv":
-        grid, where = _read_csv_grid(path), file
+        text, delimiter = _read_csv_text(path)
+        table = _csv_table(text, delimiter, file) if FAST_CSV else None
+        result = None if table is None else _read_csv_table(table, file, path.parent, **options)
+        if result is not None:
+            return result
+        grid, where = _csv_grid(text, delimiter, file), file
+        del text
     else:
         grid, sheet_name = _read_excel_grid(path, sheet)
         where = f"{file}[{sheet_name}]" if sheet is not None else file
@@ -408,9 +459,7 @@ def _read_grid_table(path: Path, fmt: str, sheet, **options) -> ReadResult:
     result.problems[:0] = dropped
     if result.copy is not None:
         result.copy.personal |= outside
-    result.synthetic = _is_synthetic(title) or any(
-        _is_synthetic(result.data[c].head(3).tolist()) for c in result.data.columns
-        if result.data[c].dtype == object)
+    _mark_synthetic(result, title)
     return result
 
 

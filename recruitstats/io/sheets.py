@@ -13,8 +13,11 @@ import csv
 import functools
 import io
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from collections.abc import Sequence
+
+import numpy as np
 
 from recruitstats.errors import InputError, Problem, register_messages, tr
 from recruitstats.io import guards
@@ -72,19 +75,140 @@ def _decode(raw: bytes, file: str) -> str:
     return text
 
 
-def _read_csv_grid(path: Path) -> list[list[object]]:
+def _read_csv_text(path: Path) -> tuple[str, str]:
+    """The decoded text of a CSV file (after the size, binary and encoding guards) and its delimiter."""
     guards.check_size(path)
     text = _decode(path.read_bytes(), str(path))
     head = text[:65536].splitlines()[:10]
     head = [line for line in head if line.strip()]
     delimiter = "\t" if path.suffix.lower() == ".tsv" or (
         head and sum(ln.count("\t") for ln in head) > sum(ln.count(",") for ln in head)) else ","
+    return text, delimiter
+
+
+def _csv_grid(text: str, delimiter: str, file: str) -> list[list[object]]:
+    """Every record of the CSV text as a list of strings (the careful path)."""
     try:
         grid = [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
     except csv.Error as exc:
-        raise InputError([Problem(tr("s.csv", reason=exc), file=str(path))]) from None
-    guards.check_csv_width(grid, str(path))
+        raise InputError([Problem(tr("s.csv", reason=exc), file=file)]) from None
+    guards.check_csv_width(grid, file)
     return grid
+
+
+def _read_csv_grid(path: Path) -> list[list[object]]:
+    text, delimiter = _read_csv_text(path)
+    return _csv_grid(text, delimiter, str(path))
+
+
+def _csv_head(text: str, delimiter: str, n: int) -> tuple[list[list[object]], list[int]] | None:
+    """The first ``n`` records (as :func:`_csv_grid` reads them) and the text offset after each; None on a
+    CSV error (the careful path reports it)."""
+    stream = io.StringIO(text, newline="")
+    reader = csv.reader(stream, delimiter=delimiter)
+    head, ends = [], []
+    try:
+        for row in reader:
+            head.append(list(row))
+            ends.append(stream.tell())
+            if len(head) >= n:
+                break
+    except csv.Error:
+        return None
+    return head, ends
+
+
+class TextColumn:
+    """One column of a CSV body read by pyarrow: each cell the text as written ("" when empty).
+
+    Python strings are made only when asked for (:meth:`tolist`); :meth:`uniques` gives
+    the distinct cells and each cell's index among them, so per-cell parsers run once
+    per distinct text.
+    """
+
+    __slots__ = ("array", "_list", "_uniques", "_shape")
+
+    def __init__(self, array) -> None:
+        self.array = array
+        self._shape: str | None = None
+        self._list: list[str] | None = None
+        self._uniques: tuple[list[str], np.ndarray] | None = None
+
+    def __len__(self) -> int:
+        return len(self.array)
+
+    def tolist(self) -> list[str]:
+        if self._list is None:
+            self._list = self.array.to_pylist()
+        return self._list
+
+    def uniques(self) -> tuple[list[str], np.ndarray]:
+        if self._uniques is None:
+            encoded = self.array.dictionary_encode()
+            self._uniques = (encoded.dictionary.to_pylist(),
+                             encoded.indices.to_numpy(zero_copy_only=False).astype(np.intp, copy=False))
+        return self._uniques
+
+    def take(self, positions: np.ndarray) -> "TextColumn":
+        return TextColumn(self.array.take(positions))
+
+    def empty(self) -> np.ndarray:
+        """Mask of the empty cells."""
+        import pyarrow.compute as pc
+
+        return pc.equal(self.array, "").to_numpy(zero_copy_only=False)
+
+    def shape(self) -> str | None:
+        """"whole" when every cell is empty or ASCII digits, "plain" when every cell is empty or a plain
+        ASCII number (digits, a leading minus, one point), else None."""
+        import pyarrow.compute as pc
+
+        if self._shape is None:
+            arr = self.array
+            if pc.all(pc.or_(pc.ascii_is_decimal(arr), pc.equal(arr, ""))).as_py() is not False:
+                self._shape = "whole"
+            elif pc.all(pc.match_substring_regex(arr, num.ASCII_NUMBER)).as_py() is not False:
+                self._shape = "plain"
+            else:
+                self._shape = "text"
+        return None if self._shape == "text" else self._shape
+
+    def long_or_wide(self) -> list[str]:
+        """Distinct cells of 9 or more characters or with a non-ASCII one: the only cells that can hold an ID
+        or a phone number (NFKC leaves ASCII as it is)."""
+        import pyarrow.compute as pc
+
+        arr = self.array
+        mask = pc.or_(pc.greater_equal(pc.utf8_length(arr), 9), pc.invert(pc.string_is_ascii(arr)))
+        return pc.unique(pc.filter(arr, mask)).to_pylist()
+
+
+#: Text between two line ends of a CSV body that makes an empty record (csv.reader numbers it; pyarrow skips it).
+_EMPTY_LINE = ("\n\n", "\r\r", "\n\r")
+
+
+def _csv_body_columns(body: str, delimiter: str, width: int):
+    """The records of ``body`` as ``width`` pyarrow string columns, exactly as written; None unless every
+    record has ``width`` cells and no empty line would shift the row numbers (the careful path reads it)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    core = body.rstrip("\r\n")  # empty lines after the last record are skipped by both readers
+    if not core or body[0] in "\r\n" or any(mark in core for mark in _EMPTY_LINE):
+        return None
+    names = [f"c{j}" for j in range(width)]
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(core.encode("utf-8")),
+            read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 22),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in names}, null_values=[],
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError):  # a ragged record, for one
+        return None
+    if table.num_columns != width:
+        return None
+    return [TextColumn(table.column(j).combine_chunks()) for j in range(width)]
 
 
 def _open_workbook(path: Path):
@@ -222,6 +346,123 @@ def _repeats_header(filled: list[object], labels: frozenset[str]) -> bool:
     return hits >= max(2, len(filled) // 2)
 
 
+def _row_verdict(row: Sequence[object], header: frozenset[str]) -> str | None:
+    """Why a row is not data ("empty", "example", or a message id of a dropped row), or None to keep it."""
+    filled = [c for c in row if c != "" and c is not None]
+    if not filled or all(isinstance(c, str) and not c.strip() for c in filled):
+        return "empty"
+    if _repeats_header(filled, header):
+        return "s.repeated_header"
+    if any(_is_example(c) for c in filled[:3]):  # the template's example row, district not yet overwritten
+        return "example"
+    texts = [c for c in filled[:3] if isinstance(c, str)]
+    if any(_is_total(t) for t in texts):
+        return "s.totals"
+    if len(filled) == 1 and isinstance(filled[0], str) and num.nfkc(filled[0]).startswith(_NOTE_PREFIXES):
+        return "s.note"
+    return None
+
+
+def _maybe_not_data(text: str, header: frozenset[str]) -> bool:
+    """Whether a cell could make its row one :func:`_row_verdict` drops (a header, example, total, blank)."""
+    return (text.strip() in header or _is_example(text) or _is_total(text)
+            or (text != "" and not text.strip()))
+
+
+def _dropped(verdict: str, file: str, row: int) -> list[Problem]:
+    if verdict in ("empty", "example"):
+        return []
+    return [Problem(tr(verdict), file=file, row=row, severity="warning")]
+
+
+@dataclass
+class CsvTable:
+    """The table of a CSV file found the fast way: header as :func:`_header_layout` reads it, data columns
+    as read by pyarrow, and the rows :func:`_data_rows` would drop (with their problems)."""
+
+    head: list[list[object]]
+    header_row: int
+    labels: list[str]
+    units: list[str]
+    columns: list[TextColumn]
+    numbers: np.ndarray
+    dropped: list[Problem]
+    outside: list[list[object]]
+
+
+def _csv_table(text: str, delimiter: str, file: str) -> CsvTable | None:
+    """The table of a CSV text read column-wise by pyarrow, or None when it needs the careful path.
+
+    The header is found in the first records read by :mod:`csv` as the careful path reads
+    them; the body must be a rectangle without empty lines (so row numbers agree). Rows
+    are dropped exactly as :func:`_data_rows` drops them: only rows holding a cell that
+    could make them a repeated header, example, totals or note row (or with fewer than
+    two filled cells) are looked at one by one.
+    """
+    found = _csv_head(text, delimiter, _HEADER_SCAN_ROWS + 3)
+    if found is None:
+        return None
+    head, ends = found
+    h = _find_header(head)
+    if h is None or any(len(r) > guards.MAX_COLUMNS for r in head):
+        return None
+    _, _, start = _header_layout(head, h, max(len(r) for r in head[h:]))
+    if start >= len(head):
+        return None
+    width = len(head[start])
+    if max(len(r) for r in head[h:start]) > width or width > guards.MAX_COLUMNS:
+        return None
+    labels, units, _ = _header_layout(head, h, width)
+    columns = _csv_body_columns(text[ends[start - 1]:], delimiter, width)
+    if columns is None:
+        return None
+    numbers = np.arange(len(columns[0]), dtype=np.int64) + start + 1
+    keep, dropped, outside = _screen_rows(columns, numbers, frozenset(lab for lab in labels if lab), file)
+    if not keep.any():
+        return None
+    if not keep.all():
+        where = np.flatnonzero(keep)
+        columns, numbers = [c.take(where) for c in columns], numbers[where]
+    return CsvTable(head, h + 1, labels, units, columns, numbers, dropped, head[:start] + outside)
+
+
+def _screen_rows(columns: list[TextColumn], numbers: np.ndarray, header: frozenset[str], file: str
+                 ) -> tuple[np.ndarray, list[Problem], list[list[object]]]:
+    """Rows to keep, problems of the rows dropped, and the dropped rows' cells (:func:`_row_verdict` decides)."""
+    import pyarrow.compute as pc
+
+    n = len(numbers)
+    filled = np.zeros(n, dtype=np.int32)
+    suspect = np.zeros(n, dtype=bool)
+    numeric_labels = [lab for lab in header if re.fullmatch(num.ASCII_NUMBER, lab)]
+    for col in columns:
+        filled += ~col.empty()
+        if col.shape():  # never an example, total, note or blank cell; maybe a header
+            if numeric_labels:
+                suspect |= pc.is_in(col.array, value_set=pa_array(numeric_labels)).to_numpy(zero_copy_only=False)
+            continue
+        cells, codes = col.uniques()
+        flags = np.array([_maybe_not_data(c, header) for c in cells], dtype=bool)
+        suspect |= flags[codes]
+    keep = np.ones(n, dtype=bool)
+    dropped: list[Problem] = []
+    outside: list[list[object]] = []
+    for i in np.flatnonzero(suspect | (filled <= 1)).tolist():
+        row = [c.array[i].as_py() for c in columns]
+        verdict = _row_verdict(row, header)
+        if verdict is not None:
+            keep[i] = False
+            dropped += _dropped(verdict, file, int(numbers[i]))
+            outside.append(row)
+    return keep, dropped, outside
+
+
+def pa_array(values: list[str]):
+    import pyarrow as pa
+
+    return pa.array(values, type=pa.string())
+
+
 def _data_rows(grid: list[list[object]], start: int, width: int, file: str, labels: Sequence[str] = ()
                ) -> tuple[list[list[object]], list[int], list[Problem]]:
     """Rows holding data (padded to ``width``), their spreadsheet numbers, and the rows dropped."""
@@ -229,20 +470,9 @@ def _data_rows(grid: list[list[object]], start: int, width: int, file: str, labe
     header = frozenset(lab for lab in labels if lab)
     for i in range(start, len(grid)):
         row = grid[i]
-        filled = [c for c in row if c != "" and c is not None]
-        if not filled or all(isinstance(c, str) and not c.strip() for c in filled):
-            continue
-        if _repeats_header(filled, header):
-            problems.append(Problem(tr("s.repeated_header"), file=file, row=i + 1, severity="warning"))
-            continue
-        if any(_is_example(c) for c in filled[:3]):  # the template's example row, district not yet overwritten
-            continue
-        texts = [c for c in filled[:3] if isinstance(c, str)]
-        if any(_is_total(t) for t in texts):
-            problems.append(Problem(tr("s.totals"), file=file, row=i + 1, severity="warning"))
-            continue
-        if len(filled) == 1 and isinstance(filled[0], str) and num.nfkc(filled[0]).startswith(_NOTE_PREFIXES):
-            problems.append(Problem(tr("s.note"), file=file, row=i + 1, severity="warning"))
+        verdict = _row_verdict(row, header)
+        if verdict is not None:
+            problems += _dropped(verdict, file, i + 1)
             continue
         if len(row) < width:
             row = list(row) + [""] * (width - len(row))
