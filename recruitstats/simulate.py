@@ -198,6 +198,10 @@ def _transforms(carryover: float) -> dict[str, str]:
 
 
 # --- the simulator ----------------------------------------------------------
+#
+# simulate() runs the steps below in a fixed order. Every step draws from the one
+# generator, so the order of the steps (and of the draws inside each) IS the data:
+# reordering them changes every number simulated from a seed, data/sample included.
 
 def simulate(
     *,
@@ -239,34 +243,109 @@ def simulate(
     InputError
         If an option is out of range.
     """
+    carryover, eff = _settings(seed, n_cities, districts_per_city, first_year, last_year,
+                               carryover, effects, staggered)
+    rng = np.random.default_rng(seed)
+    geo = _geography(n_cities, districts_per_city)
+    g = _grid(n_cities, districts_per_city, first_year, last_year, geo["city_index"])
+
+    # District propensities: a = sign-up propensity (standardised).
+    a = _normal(rng)(g.n_d)
+    alpha = 0.30 * a
+    cols = _population(rng, g, alpha)
+    youth = cols["eligible_youth"]
+    cols.update(_publicity(rng, g, a, youth))
+    stipend_cols, adopt, step = _stipend(rng, g, a, staggered)
+    cols.update(stipend_cols)
+    cols.update(_outreach(rng, g, a, youth))
+    cols["unemployment_rate"] = _unemployment(rng, g)
+
+    centred = _centred_levers(g, cols, carryover)
+    cols["applicants"] = _applicants(rng, g, alpha, youth, centred, eff["signup"],
+                                     adopt if staggered else None)
+    cols.update(_funnel(rng, g, cols["quota"], cols["applicants"]))
+    discharge_index, exemplary = _discharge_index(rng, g, a, centred, eff["discharge"])
+
+    enlist_day = pd.to_datetime([f"{y}-{'03' if h == 1 else '09'}-01" for y, h in zip(g.cyc_year, g.cyc_half)])
+    observed_until = enlist_day[-1] + pd.Timedelta(days=_EXTRACT_LAG)
+    rec = _draw_recruits(rng, cols["enlisted"], cols["enlisted_college"], cols["enlisted_graduates"],
+                         discharge_index, enlist_day, observed_until)
+    cols["returned"] = rec.pop("returned_per_cell").reshape(g.n_d, g.n_t)
+    cols["followup_contacts"] = rec.pop("followup_contacts_per_cell").reshape(g.n_d, g.n_t)
+    panel = _panel_frame(geo, g, cols)
+
+    recruit_frame = None
+    if recruits:
+        recruit_frame = _recruit_frame(rec, geo, g.cyc_year, g.cyc_half, g.n_t, observed_until)
+
+    settings = {"n_cities": n_cities, "districts_per_city": districts_per_city, "n_districts": g.n_d,
+                "first_year": first_year, "last_year": last_year, "n_cycles": int(g.n_t),
+                "carryover": carryover, "recruits": bool(recruits)}
+    truth = _truth(seed, settings, eff, carryover, observed_until, exemplary, geo)
+    if staggered:
+        settings["staggered"] = True
+        truth["staggered"] = _staggered_truth(adopt, step, eff, geo, g.cyc_year, g.cyc_half,
+                                              first_year, last_year)
+    return Simulation(panel=panel, recruits=recruit_frame, truth=truth)
+
+
+def _settings(seed, n_cities, districts_per_city, first_year, last_year, carryover, effects,
+              staggered) -> tuple[float, dict[str, dict[str, float]]]:
+    """Check the options; return the carry-over rate as float and the true effects (defaults + overrides)."""
     _check_options(seed, n_cities, districts_per_city, first_year, last_year, carryover, effects)
     if not isinstance(staggered, (bool, np.bool_)):
         raise InputError([Problem(f"staggered must be True or False, got {staggered!r}",
                                   file="simulate options", column="staggered", expected="True or False")])
-    carryover = float(carryover)
     eff = copy.deepcopy(DEFAULT_EFFECTS)
     for model, levers in (effects or {}).items():
         eff[model].update({k: float(v) for k, v in levers.items()})
+    return float(carryover), eff
 
-    rng = np.random.default_rng(seed)
-    geo = _geography(n_cities, districts_per_city)
-    n_d = n_cities * districts_per_city
+
+@dataclass(frozen=True, eq=False)
+class _Grid:
+    """Shape and calendar of the district x cycle panel (arrays are districts x cycles)."""
+
+    n_cities: int
+    n_d: int                 # districts
+    n_t: int                 # call-up cycles
+    n_y: int                 # calendar years
+    first_year: int
+    last_year: int
+    city: np.ndarray         # city index of each district
+    cyc_year: np.ndarray     # year of each cycle
+    cyc_half: np.ndarray     # half (1 spring, 2 autumn) of each cycle
+    years: np.ndarray        # first_year..last_year
+    yidx: np.ndarray         # year index of each cycle
+    since: np.ndarray        # years since 2016 of each cycle, shape (1, n_t)
+    share: np.ndarray        # share of the year's quota and campaign in each cycle, shape (1, n_t)
+
+
+def _grid(n_cities, per_city, first_year, last_year, city_index) -> _Grid:
     cyc_year, cyc_half = _cycles(first_year, last_year)
-    n_t = cyc_year.size
     years = np.arange(first_year, last_year + 1)
-    n_y = years.size
-    yidx = cyc_year - first_year                       # year index of each cycle
-    since = (cyc_year - 2016).astype(float)[None, :]   # trends are anchored at 2016, whatever first_year
-    std = lambda *shape: rng.standard_normal(shape)    # noqa: E731
+    return _Grid(
+        n_cities=n_cities, n_d=n_cities * per_city, n_t=cyc_year.size, n_y=years.size,
+        first_year=first_year, last_year=last_year, city=city_index,
+        cyc_year=cyc_year, cyc_half=cyc_half, years=years, yidx=cyc_year - first_year,
+        # trends are anchored at 2016, whatever first_year
+        since=(cyc_year - 2016).astype(float)[None, :],
+        share=np.where(cyc_year < REFORM_YEAR, 1.0, np.where(cyc_half == 1, 0.45, 0.55))[None, :],
+    )
 
-    # District propensities: a = sign-up propensity (standardised), city = shared city draws.
-    a = std(n_d)
-    alpha = 0.30 * a
-    city = geo["city_index"]
 
+def _normal(rng: np.random.Generator):
+    """``std(*shape)``: standard normal draws of that shape from ``rng``."""
+    return lambda *shape: rng.standard_normal(shape)
+
+
+def _population(rng, g: _Grid, alpha) -> dict[str, np.ndarray]:
+    """Eligible youth and quota, districts x cycles."""
+    std = _normal(rng)
+    n_d, n_y, yidx, cyc_year, cyc_half = g.n_d, g.n_y, g.yidx, g.cyc_year, g.cyc_half
     # Eligible youth: registered once a year, so both cycles of a year share the figure.
     youth0 = 2200.0 * np.exp(0.45 * std(n_d))
-    youth_y = np.rint(youth0[:, None] * np.exp(-0.015 * (years - 2016)[None, :] + 0.02 * std(n_d, n_y)))
+    youth_y = np.rint(youth0[:, None] * np.exp(-0.015 * (g.years - 2016)[None, :] + 0.02 * std(n_d, n_y)))
     youth = youth_y[:, yidx]
 
     # Quota: yearly, split about 45/55 between spring and autumn from 2020.
@@ -275,71 +354,107 @@ def simulate(
     spring = np.rint(quota_y * np.clip(0.45 + 0.02 * std(n_d, n_y), 0.38, 0.52))
     quota = np.where(cyc_year[None, :] < REFORM_YEAR, quota_y[:, yidx],
                      np.where(cyc_half[None, :] == 1, spring[:, yidx], (quota_y - spring)[:, yidx]))
-    share = np.where(cyc_year < REFORM_YEAR, 1.0, np.where(cyc_half == 1, 0.45, 0.55))[None, :]
+    return {"eligible_youth": youth, "quota": quota}
 
-    # Publicity: low-propensity districts spend more (confounds a pooled model).
+
+def _publicity(rng, g: _Grid, a, youth) -> dict[str, np.ndarray]:
+    """Publicity spend and its detail measures; low-propensity districts spend more (confounds a pooled model)."""
+    std = _normal(rng)
+    n_d, n_t = g.n_d, g.n_t
     pub_d = -0.35 * a + 0.20 * std(n_d)
-    per_youth = 22.0 * np.exp(0.04 * since + pub_d[:, None] + 0.30 * std(n_d, n_t))
-    publicity_spend = np.maximum(np.rint(per_youth * youth * 2 * share / 100) * 100, 100)
+    per_youth = 22.0 * np.exp(0.04 * g.since + pub_d[:, None] + 0.30 * std(n_d, n_t))
+    publicity_spend = np.maximum(np.rint(per_youth * youth * 2 * g.share / 100) * 100, 100)
     brochures = rng.poisson(publicity_spend / 15 * np.exp(0.15 * std(n_d, n_t))).astype(float)
     sms = rng.poisson(publicity_spend * 0.8 * np.exp(0.20 * std(n_d, n_t))).astype(float)
     online_posts = rng.poisson(publicity_spend / 1500 * np.exp(0.20 * std(n_d, n_t))).astype(float)
     posters = rng.poisson(publicity_spend / 400 * np.exp(0.20 * std(n_d, n_t))).astype(float)
+    return {"publicity_spend": publicity_spend, "brochures": brochures, "sms": sms,
+            "online_posts": online_posts, "posters": posters}
 
+
+def _stipend(rng, g: _Grid, a, staggered) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    """Wages, family allowance and college bonus; also each district's reform year and log step."""
+    std = _normal(rng)
+    n_d, n_y, n_cities, city, years = g.n_d, g.n_y, g.n_cities, g.city, g.years
     # Wages (yuan/year) grow about 5.5% a year from 55-80k in 2016.
     wage_c = rng.uniform(55_000, 80_000, n_cities)
     wage_d = wage_c[city] * np.exp(0.04 * std(n_d))
     wage_y = np.rint(wage_d[:, None] * (1 + _WAGE_GROWTH) ** (years - 2016)[None, :]
                      * np.exp(0.01 * std(n_d, n_y)))
-    avg_wage = wage_y[:, yidx]
 
     # Stipend: allowance ~36% of the wage, raised by a step in a district-specific year
     # (staggered; low-propensity districts tend to raise it earlier).
     ratio0 = 0.36 * np.exp(0.06 * std(n_cities)[city] + 0.04 * std(n_d) - 0.03 * a)
-    mid, span = (first_year + last_year) / 2, last_year - first_year + 1
+    mid, span = (g.first_year + g.last_year) / 2, g.last_year - g.first_year + 1
     adopt = np.rint(mid + 0.25 * span * (-0.8 * a + 0.6 * std(n_d)))
     step = rng.uniform(0.15, 0.30, n_d) if staggered else rng.uniform(0.12, 0.28, n_d)
     if staggered:  # every fourth district never reforms: a never-treated comparison group
-        adopt = np.where(np.arange(n_d) % 4 == 3, _NEVER, np.maximum(adopt, first_year + 1))
+        adopt = np.where(np.arange(n_d) % 4 == 3, _NEVER, np.maximum(adopt, g.first_year + 1))
     raised = years[None, :] >= adopt[:, None]
     ratio_y = ratio0[:, None] * np.exp(step[:, None] * raised + 0.015 * std(n_d, n_y))
-    family_allowance = (np.rint(ratio_y * wage_y / 10) * 10)[:, yidx]
+    family_allowance = (np.rint(ratio_y * wage_y / 10) * 10)[:, g.yidx]
     bonus0 = rng.integers(4, 13, n_d) * 500.0                 # 2,000 to 6,000 yuan
-    college_bonus = np.minimum(bonus0[:, None] + 1000.0 * raised, 8000.0)[:, yidx]
+    college_bonus = np.minimum(bonus0[:, None] + 1000.0 * raised, 8000.0)[:, g.yidx]
+    cols = {"family_allowance": family_allowance, "college_bonus": college_bonus, "avg_wage": wage_y[:, g.yidx]}
+    return cols, adopt, step
 
-    # Outreach: door visits per 100 eligible youth, more where propensity is low.
+
+def _outreach(rng, g: _Grid, a, youth) -> dict[str, np.ndarray]:
+    """Door visits (per 100 eligible youth, more where propensity is low), counselors and talks."""
+    std = _normal(rng)
+    n_d, n_t = g.n_d, g.n_t
     out_d = -0.25 * a + 0.20 * std(n_d)
-    per100 = 20.0 * np.exp(0.03 * since + out_d[:, None] + 0.30 * std(n_d, n_t))
-    door_visits = rng.poisson(per100 / 100 * youth * 2 * share).astype(float)
+    per100 = 20.0 * np.exp(0.03 * g.since + out_d[:, None] + 0.30 * std(n_d, n_t))
+    door_visits = rng.poisson(per100 / 100 * youth * 2 * g.share).astype(float)
     counselors_trained = rng.poisson(youth / 300 * np.exp(0.3 * std(n_d))[:, None]).astype(float)
     exemplar_talks = rng.poisson(door_visits / 100 + 2).astype(float)
+    return {"door_visits": door_visits, "counselors_trained": counselors_trained,
+            "exemplar_talks": exemplar_talks}
 
-    # Unemployment (fraction): city level with common shocks in 2020 and 2022.
+
+def _unemployment(rng, g: _Grid) -> np.ndarray:
+    """Unemployment (fraction): city level with common shocks in 2020 and 2022."""
+    std = _normal(rng)
+    years = g.years
     shock = np.select([years == 2020, years == 2022, years == 2021], [0.007, 0.005, 0.002], 0.0)
-    unemp_y = 0.05 + 0.004 * std(n_cities)[city][:, None] + shock[None, :] + 0.002 * std(n_d, n_y)
-    unemployment_rate = np.round(np.clip(unemp_y, 0.035, 0.065), 3)[:, yidx]
+    unemp_y = 0.05 + 0.004 * std(g.n_cities)[g.city][:, None] + shock[None, :] + 0.002 * std(g.n_d, g.n_y)
+    return np.round(np.clip(unemp_y, 0.035, 0.065), 3)[:, g.yidx]
 
-    # Lever values exactly as the default transforms compute them from the panel columns.
+
+def _centred_levers(g: _Grid, cols, carryover: float) -> dict[str, np.ndarray]:
+    """Lever values exactly as the default transforms compute them from the panel columns,
+    minus the reference values (so district effects are log rates at the reference levels)."""
     raw = pd.DataFrame({
-        "publicity_spend": publicity_spend.ravel(), "eligible_youth": youth.ravel(),
-        "family_allowance": family_allowance.ravel(), "avg_wage": avg_wage.ravel(),
-        "door_visits": door_visits.ravel()})
-    lev = {k: v.to_numpy().reshape(n_d, n_t) for k, v in lever_values(raw).items()}
+        "publicity_spend": cols["publicity_spend"].ravel(), "eligible_youth": cols["eligible_youth"].ravel(),
+        "family_allowance": cols["family_allowance"].ravel(), "avg_wage": cols["avg_wage"].ravel(),
+        "door_visits": cols["door_visits"].ravel()})
+    lev = {k: v.to_numpy().reshape(g.n_d, g.n_t) for k, v in lever_values(raw).items()}
     if carryover > 0:
-        lev["publicity"] = np.log(_adstock(publicity_spend, carryover) / youth)
-    centred = {k: lev[k] - _LEVER_REF[k] for k in LEVERS}
+        lev["publicity"] = np.log(_adstock(cols["publicity_spend"], carryover) / cols["eligible_youth"])
+    return {k: lev[k] - _LEVER_REF[k] for k in LEVERS}
 
-    # Sign-ups: gamma-Poisson around eligible_youth * exp(alpha + gamma + b . levers).
+
+def _applicants(rng, g: _Grid, alpha, youth, centred, effects, adopt) -> np.ndarray:
+    """Sign-ups: gamma-Poisson around eligible_youth * exp(alpha + gamma + b . levers), capped at youth.
+
+    ``adopt``: reform years when the staggered reform effects are on, else None.
+    """
+    cyc_year, since = g.cyc_year, g.since
     # Before the reform a cycle is a whole year's campaign (twice the spend and visits): offset it.
-    gamma = np.log(share) - 0.25 * (cyc_year < REFORM_YEAR)[None, :] - 0.02 * since + 0.05 * std(1, n_t)
-    eta = math.log(_SIGNUP_RATE) + alpha[:, None] + gamma + sum(eff["signup"][k] * centred[k] for k in LEVERS)
-    if staggered:
-        eta = eta + staggered_effect(adopt[:, None], cyc_year[None, :], first_year, last_year)
+    gamma = (np.log(g.share) - 0.25 * (cyc_year < REFORM_YEAR)[None, :] - 0.02 * since
+             + 0.05 * _normal(rng)(1, g.n_t))
+    eta = math.log(_SIGNUP_RATE) + alpha[:, None] + gamma + sum(effects[k] * centred[k] for k in LEVERS)
+    if adopt is not None:
+        eta = eta + staggered_effect(adopt[:, None], cyc_year[None, :], g.first_year, g.last_year)
     mean_applicants = youth * np.exp(eta)
-    frailty = rng.gamma(_SIGNUP_SHAPE, 1 / _SIGNUP_SHAPE, (n_d, n_t))
-    applicants = np.minimum(rng.poisson(mean_applicants * frailty), youth).astype(float)
+    frailty = rng.gamma(_SIGNUP_SHAPE, 1 / _SIGNUP_SHAPE, (g.n_d, g.n_t))
+    return np.minimum(rng.poisson(mean_applicants * frailty), youth).astype(float)
 
-    # Funnel: offices send enough people to the exam to reach ~1.2-1.6x quota double-qualified.
+
+def _funnel(rng, g: _Grid, quota, applicants) -> dict[str, np.ndarray]:
+    """Exams to enlistment: offices examine enough people to reach ~1.2-1.6x quota double-qualified."""
+    std = _normal(rng)
+    n_d, n_t = g.n_d, g.n_t
     p_med = np.clip(rng.uniform(0.38, 0.52, n_d)[:, None] + 0.03 * std(n_d, n_t), 0.33, 0.57)
     p_pol = rng.uniform(0.90, 0.97, (n_d, n_t))
     target = rng.uniform(1.25, 1.55, (n_d, n_t))
@@ -350,60 +465,51 @@ def simulate(
     fill = rng.uniform(0.90, 1.0, (n_d, n_t))
     enlisted = np.minimum(np.rint(quota * fill), political_passed - pretrain_eliminated)
     college_base = rng.uniform(0.30, 0.50, n_d)
-    logit = np.log(college_base / (1 - college_base))[:, None] + 0.08 * since + 0.15 * std(n_d, n_t)
+    logit = np.log(college_base / (1 - college_base))[:, None] + 0.08 * g.since + 0.15 * std(n_d, n_t)
     enlisted_college = rng.binomial(enlisted.astype(np.int64), 1 / (1 + np.exp(-logit))).astype(float)
     enlisted_graduates = rng.binomial(enlisted_college.astype(np.int64),
                                       rng.uniform(0.35, 0.60, n_d)[:, None]).astype(float)
+    return {"medical_examined": medical_examined, "medical_passed": medical_passed,
+            "political_passed": political_passed, "pretrain_eliminated": pretrain_eliminated,
+            "enlisted": enlisted, "enlisted_college": enlisted_college, "enlisted_graduates": enlisted_graduates}
 
-    # Discharge index: district and cycle effects plus the district levers; a few districts
-    # are "exemplary" and almost never return anyone.
-    delta = 0.35 * std(n_d) + 0.15 * a
-    exemplary = rng.choice(n_d, size=max(1, round(0.1 * n_d)), replace=False)
+
+def _discharge_index(rng, g: _Grid, a, centred, effects) -> tuple[np.ndarray, np.ndarray]:
+    """Log return hazard scale per cell (district and cycle effects plus the district levers)
+    and the "exemplary" districts that almost never return anyone."""
+    std = _normal(rng)
+    delta = 0.35 * std(g.n_d) + 0.15 * a
+    exemplary = rng.choice(g.n_d, size=max(1, round(0.1 * g.n_d)), replace=False)
     delta[exemplary] += _EXEMPLARY_SHIFT
-    tau = 0.10 * std(1, n_t)
+    tau = 0.10 * std(1, g.n_t)
     discharge_index = (math.log(_RETURN_SCALE) + delta[:, None] + tau
-                       + sum(eff["discharge"][k] * centred[k] for k in LEVERS))
+                       + sum(effects[k] * centred[k] for k in LEVERS))
+    return discharge_index, exemplary
 
-    enlist_day = pd.to_datetime([f"{y}-{'03' if h == 1 else '09'}-01" for y, h in zip(cyc_year, cyc_half)])
-    observed_until = enlist_day[-1] + pd.Timedelta(days=_EXTRACT_LAG)
-    rec = _draw_recruits(rng, enlisted, enlisted_college, enlisted_graduates, discharge_index,
-                         enlist_day, observed_until)
-    returned = rec.pop("returned_per_cell").reshape(n_d, n_t)
-    followup_contacts = rec.pop("followup_contacts_per_cell").reshape(n_d, n_t)
 
-    columns = {
-        "eligible_youth": youth, "quota": quota, "applicants": applicants,
-        "medical_examined": medical_examined, "medical_passed": medical_passed,
-        "political_passed": political_passed, "pretrain_eliminated": pretrain_eliminated,
-        "enlisted": enlisted, "enlisted_college": enlisted_college, "enlisted_graduates": enlisted_graduates,
-        "returned": returned, "publicity_spend": publicity_spend, "brochures": brochures, "sms": sms,
-        "online_posts": online_posts, "posters": posters, "family_allowance": family_allowance,
-        "college_bonus": college_bonus, "door_visits": door_visits, "counselors_trained": counselors_trained,
-        "exemplar_talks": exemplar_talks, "followup_contacts": followup_contacts, "avg_wage": avg_wage,
-        "unemployment_rate": unemployment_rate,
-    }
+# Simulated panel columns, in the order they are added to the frame (then put in contract order).
+_PANEL_VALUE_COLUMNS = (
+    "eligible_youth", "quota", "applicants", "medical_examined", "medical_passed", "political_passed",
+    "pretrain_eliminated", "enlisted", "enlisted_college", "enlisted_graduates", "returned",
+    "publicity_spend", "brochures", "sms", "online_posts", "posters", "family_allowance", "college_bonus",
+    "door_visits", "counselors_trained", "exemplar_talks", "followup_contacts", "avg_wage",
+    "unemployment_rate",
+)
+
+
+def _panel_frame(geo, g: _Grid, cols: dict[str, np.ndarray]) -> pd.DataFrame:
+    """The canonical panel (contract column order, float64 counts) plus ``data_source``."""
+    n_t, n_d = g.n_t, g.n_d
     panel = pd.DataFrame({
         "province": np.repeat(geo["province"], n_t), "city": np.repeat(geo["city"], n_t),
         "district": np.repeat(geo["district"], n_t), "district_code": np.repeat(geo["district_code"], n_t),
-        "year": np.tile(cyc_year, n_d), "half": np.tile(cyc_half, n_d),
+        "year": np.tile(g.cyc_year, n_d), "half": np.tile(g.cyc_half, n_d),
     })
-    for name, values in columns.items():
-        panel[name] = np.asarray(values, dtype=np.float64).ravel()
+    for name in _PANEL_VALUE_COLUMNS:
+        panel[name] = np.asarray(cols[name], dtype=np.float64).ravel()
     panel = panel[[c.name for c in PANEL_COLUMNS]]
     panel["data_source"] = SYNTHETIC_LABEL
-
-    recruit_frame = None
-    if recruits:
-        recruit_frame = _recruit_frame(rec, geo, cyc_year, cyc_half, n_t, observed_until)
-
-    settings = {"n_cities": n_cities, "districts_per_city": districts_per_city, "n_districts": n_d,
-                "first_year": first_year, "last_year": last_year, "n_cycles": int(n_t),
-                "carryover": carryover, "recruits": bool(recruits)}
-    truth = _truth(seed, settings, eff, carryover, observed_until, exemplary, geo)
-    if staggered:
-        settings["staggered"] = True
-        truth["staggered"] = _staggered_truth(adopt, step, eff, geo, cyc_year, cyc_half, first_year, last_year)
-    return Simulation(panel=panel, recruits=recruit_frame, truth=truth)
+    return panel
 
 
 def staggered_effect(adopt, year, first_year: int, last_year: int) -> np.ndarray:

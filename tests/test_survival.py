@@ -342,6 +342,28 @@ def test_problems_use_the_readers_rows_and_file():
     assert "A" not in p.message  # no recruit id in messages (personal data)
 
 
+def test_return_without_reason_is_unknown_and_warned():
+    rec = _records(exit_reason=[None, None, "political", "other"])
+    rec.attrs["problems"] = ["from the reader"]
+    d = discharge_durations(rec, window_days=90)
+    assert d["cause"].tolist() == ["unknown", "censored", "censored", "other"]
+    problems = d.attrs["problems"]
+    assert problems[0] == "from the reader"  # the reader's problems are kept, ours appended
+    assert [(p.row, p.column) for p in problems[1:]] == [(5, "exit_date"), (2, "exit_reason")]
+    assert d.attrs["window_days"] == 90 and "cause" not in rec  # input not modified
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: discharge_durations([1, 2]), "must be a DataFrame"),
+    (lambda: discharge_durations(_records().drop(columns="enlist_date")), "no enlist_date"),
+    (lambda: discharge_durations(_records(), window_days=0), "window_days must be positive"),
+    (lambda: discharge_durations(_records(exit_date=["2023-09-21", None, "soon", None])), "not a date"),
+])
+def test_unusable_input_is_an_input_error(call, message):
+    with pytest.raises(InputError, match=message):
+        call()
+
+
 def test_missing_censoring_date_is_an_error():
     with pytest.raises(InputError, match="observed_until"):
         discharge_durations(_records().drop(columns="observed_until"))

@@ -118,6 +118,30 @@ def discharge_durations(
         exit date; no censoring date for a recruit still serving. Every such row
         is named; none is dropped silently.
     """
+    enlist, exit_, until, reason = _duration_inputs(recruits, window_days, observed_until)
+    _check_durations(recruits, enlist, exit_, until, reason)
+    end, event, same_day = _censored_durations(enlist, exit_, until, window_days)
+
+    out = recruits.copy()
+    out["duration"] = end
+    out["event"] = event.astype(np.int64)
+    cause = np.where(event, reason.fillna("unknown").to_numpy(dtype=object), "censored")
+    out["cause"] = pd.Series(cause, index=recruits.index, dtype="object")
+    warnings: list[Problem] = []
+    if same_day.any():
+        warnings += _located(recruits, same_day, "returned on the day of enlistment (counted as half a day)",
+                             "exit_date", severity="warning")
+    unknown = event & reason.isna().to_numpy()
+    if unknown.any():
+        warnings += _located(recruits, unknown, "returned without an exit_reason (cause 'unknown')",
+                             "exit_reason", severity="warning")
+    out.attrs["problems"] = list(recruits.attrs.get("problems", [])) + warnings
+    out.attrs["window_days"] = window_days
+    return out
+
+
+def _duration_inputs(recruits, window_days, observed_until) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
+    """Enlistment, exit and end-of-observation dates and the canonical exit reason (None if absent)."""
     if not isinstance(recruits, pd.DataFrame):
         raise InputError("recruit records must be a DataFrame (see recruitstats.io.load_recruits)")
     if "enlist_date" not in recruits:
@@ -137,7 +161,11 @@ def discharge_durations(
         reason = reason.where(reason.notna(), None)
     else:
         reason = pd.Series(None, index=recruits.index, dtype="object")
+    return enlist, exit_, until, reason
 
+
+def _check_durations(recruits, enlist, exit_, until, reason) -> None:
+    """Raise one InputError naming every row whose dates or reason cannot give a duration."""
     problems: list[Problem] = []
     checks = [
         (enlist.isna(), "enlist_date is missing", "enlist_date"),
@@ -160,6 +188,9 @@ def discharge_durations(
     if problems:
         raise InputError(problems)
 
+
+def _censored_durations(enlist, exit_, until, window_days) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Days at risk, event flags and the same-day returns (counted as half a day)."""
     day = np.timedelta64(1, "D")
     to_exit = ((exit_ - enlist) / day).to_numpy(dtype=float)  # NaN when still serving
     to_end = ((until - enlist) / day).to_numpy(dtype=float)
@@ -172,23 +203,7 @@ def discharge_durations(
         end = np.minimum(end, float(window_days))
     same_day = event & (end == 0)
     end = np.where(same_day, 0.5, end)
-
-    out = recruits.copy()
-    out["duration"] = end
-    out["event"] = event.astype(np.int64)
-    cause = np.where(event, reason.fillna("unknown").to_numpy(dtype=object), "censored")
-    out["cause"] = pd.Series(cause, index=recruits.index, dtype="object")
-    warnings: list[Problem] = []
-    if same_day.any():
-        warnings += _located(recruits, same_day, "returned on the day of enlistment (counted as half a day)",
-                             "exit_date", severity="warning")
-    unknown = event & reason.isna().to_numpy()
-    if unknown.any():
-        warnings += _located(recruits, unknown, "returned without an exit_reason (cause 'unknown')",
-                             "exit_reason", severity="warning")
-    out.attrs["problems"] = list(recruits.attrs.get("problems", [])) + warnings
-    out.attrs["window_days"] = window_days
-    return out
+    return end, event, same_day
 
 
 def _need_durations(data: pd.DataFrame, duration: str, event: str) -> None:
