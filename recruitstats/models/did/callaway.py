@@ -50,18 +50,6 @@ class StaggeredResult(DidResultMixin):
     warnings: tuple[str, ...] = ()
     model: str = "callaway_santanna"
 
-    @property
-    def nobs(self) -> int:
-        return len(self.did.frame)
-
-    @property
-    def n_clusters(self) -> int:
-        return self.did.n_clusters
-
-    @property
-    def synthetic(self) -> bool:
-        return self.did.synthetic
-
     def aggregation(self, kind: str = "dynamic", *, level: float = 0.95) -> pd.DataFrame:
         """The tidy rows of one aggregation (``simple``, ``group``, ``calendar``, ``dynamic``)."""
         prefix = {"simple": None, "group": "g=", "calendar": "t=", "dynamic": "e="}

@@ -92,6 +92,18 @@ class DidResultMixin(ResultBase):
 
     df_t: float = math.inf
 
+    @property
+    def nobs(self) -> int:
+        return len(self.did.frame)
+
+    @property
+    def n_clusters(self) -> int:
+        return self.did.n_clusters
+
+    @property
+    def synthetic(self) -> bool:
+        return self.did.synthetic
+
     def predict(self, data: pd.DataFrame | None = None, *, kind: str = "response", interval: str | None = None,
                 level: float | None = None, params=None) -> pd.Series:
         """Not available: a DiD result estimates average effects on the treated, not outcomes."""

@@ -41,14 +41,6 @@ class EventStudyResult(DidResultMixin):
     def nobs(self) -> int:
         return int(self.cells.attrs.get("nobs", len(self.did.frame)))
 
-    @property
-    def n_clusters(self) -> int:
-        return self.did.n_clusters
-
-    @property
-    def synthetic(self) -> bool:
-        return self.did.synthetic
-
     def pretrend_test(self) -> dict[str, Any]:
         """Joint Wald test that the event-time effects before -1 are all zero."""
         return wald_test(self.params, self.cov, [t for t in self.event_study["term"] if int(t[2:]) < -1])

@@ -75,18 +75,6 @@ class TwfeResult(DidResultMixin):
     warnings: tuple[str, ...] = ()
     model: str = "twfe"
 
-    @property
-    def nobs(self) -> int:
-        return len(self.did.frame)
-
-    @property
-    def n_clusters(self) -> int:
-        return self.did.n_clusters
-
-    @property
-    def synthetic(self) -> bool:
-        return self.did.synthetic
-
 
 def _did(panel: pd.DataFrame | DidPanel, **kwargs) -> DidPanel:
     return panel if isinstance(panel, DidPanel) else prepare_did(panel, **kwargs)
