@@ -253,7 +253,8 @@ def _parse_number_column(ctx: _Ctx, col: _Col, spec: Column) -> np.ndarray:
 def _numbers(col: _Col, scale) -> tuple[num.ParsedColumn, np.ndarray]:
     """Numbers of a column: typed at once when every cell of a CSV column is a plain number or empty."""
     if isinstance(col.cells, TextColumn) and col.cells.shape():
-        quick = num.parse_number_text(col.cells.array, shape=col.cells.shape(), scale=scale)
+        quick = num.parse_number_text(col.cells.array, shape=col.cells.shape(), scale=scale,
+                                      empty=col.cells.empty())
         if quick is not None:
             return quick
     found = col.uniques()

@@ -192,8 +192,13 @@ def decode_text(raw: bytes, file: str) -> str:
     A file whose lines are partly UTF-8 and partly GBK (two exports pasted together)
     decodes as neither; the message names the first line in the second encoding.
     """
+    return decode_text_utf8(raw, file)[0]
+
+
+def decode_text_utf8(raw: bytes, file: str) -> tuple[str, bool]:
+    """:func:`decode_text`, and whether the text was UTF-8 (so ``raw`` minus a BOM is its UTF-8 form)."""
     try:
-        return raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig"), True
     except UnicodeDecodeError as exc:
         bad = exc.start
     expected = tr("g.encoding.expected")
@@ -208,7 +213,7 @@ def decode_text(raw: bytes, file: str) -> str:
             raise InputError([Problem(tr("g.mixed_gbk", line=found[0], first=_line_of(raw, bad)), file=file,
                                       expected=expected)])
     try:
-        return raw.decode("gb18030")
+        return raw.decode("gb18030"), False
     except UnicodeDecodeError as exc:
         raise InputError([Problem(tr("g.undecodable", line=_line_of(raw, exc.start)), file=file,
                                   expected=expected)]) from None

@@ -244,7 +244,8 @@ _INTEGER_LIMIT = 2**53  # integers a double holds exactly
 ASCII_NUMBER = r"^(-?[0-9]+(\.[0-9]+)?)?$"
 
 
-def parse_number_text(text, *, shape: str, scale: Decimal | None = None) -> tuple[ParsedColumn, np.ndarray] | None:
+def parse_number_text(text, *, shape: str, scale: Decimal | None = None, empty: np.ndarray | None = None
+                      ) -> tuple[ParsedColumn, np.ndarray] | None:
     """The fast path of :func:`parse_numbers` for a pyarrow string column read from a CSV.
 
     ``shape`` is "whole" when every cell is empty or ASCII digits, "plain" when every cell
@@ -256,13 +257,18 @@ def parse_number_text(text, *, shape: str, scale: Decimal | None = None) -> tupl
     """
     import pyarrow.compute as pc
 
-    whole = shape == "whole"
-    empty = pc.equal(text, "")
-    filled_mask = pc.invert(empty).to_numpy(zero_copy_only=False)
-    filled = pc.filter(text, pc.invert(empty))
-    values = _whole_numbers(filled, scale) if whole else _decimals(filled.to_numpy(zero_copy_only=False), scale)
+    if empty is None:
+        empty = pc.equal(text, "").to_numpy(zero_copy_only=False)
+    filled_mask = ~empty
+    filled = pc.filter(text, filled_mask) if empty.any() else text
+    if shape == "whole":
+        values = _whole_numbers(filled, scale)
+    else:
+        values = _decimals(filled.to_numpy(zero_copy_only=False), scale)
     if values is None:
         return None
+    if not empty.any():
+        return ParsedColumn(values, np.full(len(values), OK, dtype=np.int8)), np.zeros(len(values), dtype=bool)
     out = np.full(len(text), np.nan)
     out[filled_mask] = values
     return ParsedColumn(out, np.where(filled_mask, OK, EMPTY).astype(np.int8)), np.zeros(len(text), dtype=bool)
@@ -288,7 +294,7 @@ def _whole_numbers(filled, scale: Decimal | None) -> np.ndarray | None:
 def _decimals(strings: np.ndarray, scale: Decimal | None) -> np.ndarray:
     if scale is not None and scale != 1:
         return _scaled(strings, scale)
-    return pd.to_numeric(pd.Series(strings, dtype=object)).to_numpy(dtype=float)
+    return np.array(pd.to_numeric(pd.Series(strings, dtype=object)), dtype=float)
 
 
 def _scaled(strings, scale: Decimal) -> np.ndarray:

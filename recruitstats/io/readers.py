@@ -431,8 +431,9 @@ def _mark_synthetic(result: ReadResult, title: list[object]) -> None:
 def _read_grid_table(path: Path, fmt: str, sheet, **options) -> ReadResult:
     file = str(path)
     if fmt == "csv":
-        text, delimiter = _read_csv_text(path)
-        table = _csv_table(text, delimiter, file) if FAST_CSV else None
+        text, delimiter, utf8 = _read_csv_text(path)
+        table = _csv_table(text, delimiter, file, utf8) if FAST_CSV else None
+        del utf8
         result = None if table is None else _read_csv_table(table, file, path.parent, **options)
         if result is not None:
             return result

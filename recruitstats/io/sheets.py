@@ -61,29 +61,38 @@ def _binary(file: str) -> InputError:
 
 
 def _decode(raw: bytes, file: str) -> str:
+    return _decode_utf8(raw, file)[0]
+
+
+def _decode_utf8(raw: bytes, file: str) -> tuple[str, bytes | None]:
+    """The text of a CSV file, and its UTF-8 bytes (``raw`` without a BOM) when it was UTF-8."""
+    utf8 = None
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text" export
         text = raw.decode("utf-16", errors="replace")
     else:
         if b"\x00" in raw[:8192]:
             raise _binary(file)
         guards.check_csv_bytes(raw, file)
-        text = guards.decode_text(raw, file)  # gb18030 is the superset of GBK (rare characters: 䶮)
+        text, is_utf8 = guards.decode_text_utf8(raw, file)  # gb18030 is the superset of GBK (rare characters: 䶮)
+        if is_utf8:
+            utf8 = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
     sample = text[:20000]
     controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\r\n")
     if sample and controls > 0.01 * len(sample):
         raise _binary(file)
-    return text
+    return text, utf8
 
 
-def _read_csv_text(path: Path) -> tuple[str, str]:
-    """The decoded text of a CSV file (after the size, binary and encoding guards) and its delimiter."""
+def _read_csv_text(path: Path) -> tuple[str, str, bytes | None]:
+    """The decoded text of a CSV file (after the size, binary and encoding guards), its delimiter, and its
+    UTF-8 bytes when it was UTF-8 (else None)."""
     guards.check_size(path)
-    text = _decode(path.read_bytes(), str(path))
+    text, utf8 = _decode_utf8(path.read_bytes(), str(path))
     head = text[:65536].splitlines()[:10]
     head = [line for line in head if line.strip()]
     delimiter = "\t" if path.suffix.lower() == ".tsv" or (
         head and sum(ln.count("\t") for ln in head) > sum(ln.count(",") for ln in head)) else ","
-    return text, delimiter
+    return text, delimiter, utf8
 
 
 def _csv_grid(text: str, delimiter: str, file: str) -> list[list[object]]:
@@ -97,25 +106,8 @@ def _csv_grid(text: str, delimiter: str, file: str) -> list[list[object]]:
 
 
 def _read_csv_grid(path: Path) -> list[list[object]]:
-    text, delimiter = _read_csv_text(path)
+    text, delimiter, _ = _read_csv_text(path)
     return _csv_grid(text, delimiter, str(path))
-
-
-def _csv_head(text: str, delimiter: str, n: int) -> tuple[list[list[object]], list[int]] | None:
-    """The first ``n`` records (as :func:`_csv_grid` reads them) and the text offset after each; None on a
-    CSV error (the careful path reports it)."""
-    stream = io.StringIO(text, newline="")
-    reader = csv.reader(stream, delimiter=delimiter)
-    head, ends = [], []
-    try:
-        for row in reader:
-            head.append(list(row))
-            ends.append(stream.tell())
-            if len(head) >= n:
-                break
-    except csv.Error:
-        return None
-    return head, ends
 
 
 class TextColumn:
@@ -126,11 +118,12 @@ class TextColumn:
     per distinct text.
     """
 
-    __slots__ = ("array", "_list", "_uniques", "_shape")
+    __slots__ = ("array", "_list", "_uniques", "_shape", "_empty")
 
     def __init__(self, array) -> None:
         self.array = array
         self._shape: str | None = None
+        self._empty: np.ndarray | None = None
         self._list: list[str] | None = None
         self._uniques: tuple[list[str], np.ndarray] | None = None
 
@@ -156,7 +149,9 @@ class TextColumn:
         """Mask of the empty cells."""
         import pyarrow.compute as pc
 
-        return pc.equal(self.array, "").to_numpy(zero_copy_only=False)
+        if self._empty is None:
+            self._empty = pc.equal(self.array, "").to_numpy(zero_copy_only=False)
+        return self._empty
 
     def shape(self) -> str | None:
         """"whole" when every cell is empty or ASCII digits, "plain" when every cell is empty or a plain
@@ -178,28 +173,54 @@ class TextColumn:
         or a phone number (NFKC leaves ASCII as it is)."""
         import pyarrow.compute as pc
 
-        arr = self.array
-        mask = pc.or_(pc.greater_equal(pc.utf8_length(arr), 9), pc.invert(pc.string_is_ascii(arr)))
-        return pc.unique(pc.filter(arr, mask)).to_pylist()
+        if self.shape() is None:  # text: its distinct cells are at hand
+            return [c for c in self.uniques()[0] if len(c) >= 9 or not c.isascii()]
+        lengths = pc.binary_length(self.array)  # ASCII: bytes are characters
+        if len(self.array) == 0 or pc.max(lengths).as_py() < 9:
+            return []
+        return pc.unique(pc.filter(self.array, pc.greater_equal(lengths, 9))).to_pylist()
 
 
-#: Text between two line ends of a CSV body that makes an empty record (csv.reader numbers it; pyarrow skips it).
-_EMPTY_LINE = ("\n\n", "\r\r", "\n\r")
+def _csv_head(text: str, delimiter: str, n: int) -> tuple[list[list[object]], list[int]] | None:
+    """The first ``n`` records (as :func:`_csv_grid` reads them) and the text offset after each; None on a
+    CSV error (the careful path reports it)."""
+    size = 1 << 16
+    while True:  # a prefix of the text: io.StringIO copies what it is given
+        prefix = text[:size]
+        stream = io.StringIO(prefix, newline="")
+        head, ends = [], []
+        try:
+            for row in csv.reader(stream, delimiter=delimiter):
+                head.append(list(row))
+                ends.append(stream.tell())
+                if len(head) > n:  # record n + 1 began, so the first n are whole
+                    return head[:n], ends[:n]
+        except csv.Error:
+            if len(prefix) == len(text):
+                return None
+        if len(prefix) == len(text):
+            return head, ends
+        size *= 4
 
 
-def _csv_body_columns(body: str, delimiter: str, width: int):
-    """The records of ``body`` as ``width`` pyarrow string columns, exactly as written; None unless every
-    record has ``width`` cells and no empty line would shift the row numbers (the careful path reads it)."""
+#: Bytes between two line ends of a CSV body that make an empty record (csv.reader numbers it; pyarrow skips it).
+_EMPTY_LINE = (b"\n\n", b"\r\r", b"\n\r")
+
+
+def _csv_body_columns(body: bytes, delimiter: str, width: int) -> list[TextColumn] | None:
+    """The records of ``body`` (UTF-8) as ``width`` pyarrow string columns, exactly as written; None unless
+    every record has ``width`` cells and no empty line would shift the row numbers (the careful path
+    reads it then)."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    core = body.rstrip("\r\n")  # empty lines after the last record are skipped by both readers
-    if not core or body[0] in "\r\n" or any(mark in core for mark in _EMPTY_LINE):
+    core = body.rstrip(b"\r\n")  # empty lines after the last record are skipped by both readers
+    if not core or body[:1] in (b"\r", b"\n"):
         return None
     names = [f"c{j}" for j in range(width)]
     try:
         table = pacsv.read_csv(
-            io.BytesIO(core.encode("utf-8")),
+            pa.py_buffer(core),
             read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 22),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in names}, null_values=[],
@@ -208,7 +229,18 @@ def _csv_body_columns(body: str, delimiter: str, width: int):
         return None
     if table.num_columns != width:
         return None
+    breaks = _line_breaks(core)
+    if (breaks is None or table.num_rows != breaks + 1) and any(mark in core for mark in _EMPTY_LINE):
+        return None  # one record per line proves there is no empty line; else look for one
     return [TextColumn(table.column(j).combine_chunks()) for j in range(width)]
+
+
+def _line_breaks(core: bytes) -> int | None:
+    """The number of line breaks when all are alike (\\n, \\r\\n or \\r), else None."""
+    lf, cr = core.count(b"\n"), core.count(b"\r")
+    if not cr or not lf:
+        return lf or cr
+    return lf if lf == cr and core.count(b"\r\n") == lf else None
 
 
 def _open_workbook(path: Path):
@@ -390,7 +422,7 @@ class CsvTable:
     outside: list[list[object]]
 
 
-def _csv_table(text: str, delimiter: str, file: str) -> CsvTable | None:
+def _csv_table(text: str, delimiter: str, file: str, utf8: bytes | None = None) -> CsvTable | None:
     """The table of a CSV text read column-wise by pyarrow, or None when it needs the careful path.
 
     The header is found in the first records read by :mod:`csv` as the careful path reads
@@ -413,7 +445,9 @@ def _csv_table(text: str, delimiter: str, file: str) -> CsvTable | None:
     if max(len(r) for r in head[h:start]) > width or width > guards.MAX_COLUMNS:
         return None
     labels, units, _ = _header_layout(head, h, width)
-    columns = _csv_body_columns(text[ends[start - 1]:], delimiter, width)
+    cut = ends[start - 1]
+    body = text[cut:].encode("utf-8") if utf8 is None else utf8[len(text[:cut].encode("utf-8")):]
+    columns = _csv_body_columns(body, delimiter, width)
     if columns is None:
         return None
     numbers = np.arange(len(columns[0]), dtype=np.int64) + start + 1

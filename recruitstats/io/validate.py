@@ -140,14 +140,18 @@ def _column_schema(df: pd.DataFrame):
     return pa.DataFrameSchema(cols, strict=False)
 
 
-def _numeric_view(df: pd.DataFrame, file: str, rows: np.ndarray, label) -> tuple[pd.DataFrame, list[Problem]]:
+def _numeric_view(df: pd.DataFrame, file: str, rows: np.ndarray, label) -> tuple[dict[str, pd.Series],
+                                                                                list[Problem]]:
     """Numeric copies of the checked columns; non-numeric cells (from frames built by hand) reported."""
-    view = pd.DataFrame(index=pd.RangeIndex(len(df)))
+    view: dict[str, pd.Series] = {}
     problems: list[Problem] = []
     for name in _COUNT + _MONEY + ["half", "year"]:
         if name not in df:
             continue
         raw = df[name].reset_index(drop=True)
+        if raw.dtype.kind in "fiu":  # typed by the reader: nothing to convert, nothing non-numeric
+            view[name] = raw.astype(float, copy=False)
+            continue
         values = pd.to_numeric(raw, errors="coerce").astype(float)
         bad = np.flatnonzero(values.isna().to_numpy() & raw.notna().to_numpy())
         problems += locate([(int(rows[i]), tr("v.not_number")) for i in bad], file=file, column=label(name))
@@ -157,14 +161,35 @@ def _numeric_view(df: pd.DataFrame, file: str, rows: np.ndarray, label) -> tuple
     return view, problems
 
 
+def _keeps_column_rules(view: dict[str, pd.Series]) -> bool:
+    """True only when the pandera schema of :func:`_column_schema` surely passes (checked with numpy).
+
+    A panel that keeps every rule, as most files do, is then not handed to pandera; any
+    doubt returns False and pandera finds and locates the failures.
+    """
+    with np.errstate(invalid="ignore"):
+        for name in _COUNT + _MONEY:
+            if name in view:
+                v = view[name].to_numpy(dtype=float)
+                v = v[~np.isnan(v)]
+                if (v < 0).any() or (name in _COUNT and (v % 1 != 0).any()):
+                    return False
+        if "half" in view and not np.isin(view["half"].to_numpy(dtype=float), (1.0, 2.0)).all():
+            return False
+    return not any(name in view and view[name].isna().any() for name in ("district", "year"))
+
+
 def _column_rules(df: pd.DataFrame, file: str, rows: np.ndarray, label) -> list[Problem]:
+    view, problems = _numeric_view(df, file, rows, label)
+    if _keeps_column_rules(view):
+        return problems
     import pandera.pandas as pa
 
-    view, problems = _numeric_view(df, file, rows, label)
     try:
         with warnings.catch_warnings():  # pandera's own pandas deprecation noise, not the user's concern
             warnings.simplefilter("ignore", FutureWarning)
-            _column_schema(view).validate(view, lazy=True)
+            frame = pd.DataFrame(view, index=pd.RangeIndex(len(df)))
+            _column_schema(frame).validate(frame, lazy=True)
         return problems
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases
@@ -214,10 +239,10 @@ def _key_rule(df: pd.DataFrame, file: str, rows: np.ndarray, label) -> list[Prob
     if "district_code" in df and df["district_code"].notna().any():
         unit = df["district_code"].astype(object).where(df["district_code"].notna(), "name:" + unit.astype(str))
         key_name = "district_code"
-    keys = pd.DataFrame({"u": unit.to_numpy(), "y": df["year"].to_numpy(), "h": df["half"].to_numpy()})
-    dup = keys.duplicated(keep=False).to_numpy()
+    dup = _duplicated(unit.to_numpy(), df["year"].to_numpy(), df["half"].to_numpy())
     if not dup.any():
         return []
+    keys = pd.DataFrame({"u": unit.to_numpy(), "y": df["year"].to_numpy(), "h": df["half"].to_numpy()})
     first: dict[tuple, int] = {}
     items = []
     for i in np.flatnonzero(dup):
@@ -228,6 +253,16 @@ def _key_rule(df: pd.DataFrame, file: str, rows: np.ndarray, label) -> list[Prob
             first[k] = int(rows[i])
     return locate(items, file=file, column=label(key_name), expected=_RULE_TEXT["unique_key"],
                   kind=tr("v.duplicate.kind"))
+
+
+def _duplicated(*columns: np.ndarray) -> np.ndarray:
+    """Rows whose key (one value per column) occurs more than once, as ``DataFrame.duplicated(keep=False)``
+    finds them (missing values equal to each other), from one integer code per row."""
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    for values in columns:
+        codes, uniques = pd.factorize(values)  # missing values: -1, one code for all of them
+        key = key * (len(uniques) + 1) + (codes + 1)
+    return pd.Series(key).duplicated(keep=False).to_numpy()
 
 
 def _cycle(year: object, half: object) -> str:
