@@ -78,7 +78,7 @@ def test_three_districts_are_too_few_clusters_but_the_estimates_are_kept(files):
     checks = assess(_load(files / "three_districts.csv"))
     assert checks.can("signup") and checks.get("signup.inference").status == "caution"
     assert "3 districts" in checks.say("signup", lang="en") and "3 个区县" in checks.say("signup", lang="zh")
-    assert checks.skipped() == [s for s in checks.skipped() if s["analysis"] == "survival"]
+    assert [s["analysis"] for s in checks.skipped()] == ["planning.adstock.hill", "survival"]
 
 
 def test_fifty_recruit_records_give_shares_but_no_hazard_models(files, sample):
@@ -203,7 +203,7 @@ def test_sign_up_report_on_three_districts_shows_estimates_and_says_why_not_to_t
     assert "只有 3 个区县" in text and "publicity" in text and "Sign-up model" in text
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert "03_signup_effects" not in {s["analysis"] for s in run["skipped"]}
-    assert [n["analysis"] for n in run["notes"]] == ["signup.inference", "discharge.inference"]
+    assert [n["analysis"] for n in run["notes"]] == ["signup.inference", "discharge.inference", "reforms.inference"]
 
 
 def test_report_tables_are_text_with_separators_digits_and_chinese_labels():
@@ -228,3 +228,138 @@ def test_the_configured_lever_measure_is_the_one_checked(files):
     assert checks.can("signup.outreach") and checks.levers() == ["publicity", "stipend", "outreach"]
     missing = assess(panel.drop(columns=["counselors_trained"]), levers={"outreach": "counselors_trained"})
     assert "counselors_trained" in missing.get("signup.outreach").en
+
+
+# --- notebooks 05 (allowance reforms) and 06 (planning) on thin data --------------------------
+
+PLANNING = ("05_stipend_reforms", "06_planning")
+
+
+@pytest.fixture(scope="module")
+def planning_inputs(tmp_path_factory, sample):
+    """Small office-like panels (no data_source column, names without 模拟) for the two notebooks."""
+    panel = sample[0]
+    d = tmp_path_factory.mktemp("planning")
+    real = panel.drop(columns=["data_source"])
+    for col in ("province", "city", "district"):
+        real[col] = real[col].str.replace("模拟", "城东", regex=False)
+    names = real["district"].unique()
+    real[real["district"].isin(names[:10]) & (real["year"] >= 2019)].to_csv(d / "real.csv", index=False)
+    few = real[real["district"].isin(names[:6]) & (real["year"] >= 2019)]
+    few.drop(columns=["door_visits"]).to_csv(d / "no_door_visits.csv", index=False)
+    real[real["district"].isin(names[:3]) & (real["year"] >= 2019)].to_csv(d / "three_districts.csv", index=False)
+    real[real["district"].isin(names[:8]) & (real["year"] == 2025)].to_csv(d / "one_year.csv", index=False)
+    return d
+
+
+def _planning_run(out: Path, data: Path, capsys) -> tuple[dict, dict[str, str], dict[str, str]]:
+    """Run both notebooks; check what every case shares; return run.json, the outputs' text and the HTML."""
+    assert _run(out, "--data", str(data), "--only", *PLANNING, "--no-brief") == 0
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert isinstance(run["skipped"], list) and all(s["reason"] for s in run["skipped"])
+    assert not set(PLANNING) & {s["analysis"] for s in run["skipped"]}  # no notebook failed, even in part
+    text, html = {}, {}
+    for name in PLANNING:
+        raw = (out / f"{name}.ipynb").read_text(encoding="utf-8")
+        assert '"output_type": "error"' not in raw and "could not be completed" not in raw and "未能完成" not in raw
+        assert "Traceback" not in raw
+        text[name] = "\n".join(_text_outputs(out / f"{name}.ipynb"))
+        html[name] = (out / f"{name}.html").read_text(encoding="utf-8")
+        assert _offline(html[name])
+    return run, text, html
+
+
+def _notes(path: Path) -> list[str]:
+    nb = nbformat.read(path, as_version=4)
+    return [c.source for c in nb.cells if "recruitstats-note" in c.metadata.get("tags", [])]
+
+
+def _real(run: dict, html: dict[str, str]) -> None:
+    """Office data are never called synthetic and carry no truth."""
+    assert run["synthetic"] is False
+    for page in html.values():
+        assert "SYNTHETIC" not in page and "以上数字来自模拟数据" not in page and "模拟市" not in page
+        assert "true carry-over" not in page and "true ATT" not in page
+
+
+def test_planning_notebooks_on_the_sample_show_everything(tmp_path, capsys):
+    out = tmp_path / "r"
+    run, text, _ = _planning_run(out, SAMPLE, capsys)
+    assert run["synthetic"] is True
+    assert not [s for s in run["skipped"] if s["analysis"].startswith(("reforms", "planning"))]
+    assert not _notes(out / "05_stipend_reforms.ipynb") and not _notes(out / "06_planning.ipynb")
+    reforms, planning = text["05_stipend_reforms"], text["06_planning"]
+    assert "ATT:dynamic" in reforms and "naive TWFE" in reforms and "pre-trend test" in reforms
+    assert "true ATT" in reforms and "SYNTHETIC" in reforms  # the demonstration with known effects
+    assert "--- log" in planning and "--- hill" in planning and "true carry-over (simulation): 0" in planning
+    assert "情景" in planning and "预算分配" in planning and "入户动员" in planning and "SYNTHETIC" in planning
+
+
+def test_planning_notebooks_on_a_real_panel_do_not_call_it_synthetic(planning_inputs, tmp_path, capsys):
+    out = tmp_path / "r"
+    run, text, html = _planning_run(out, planning_inputs / "real.csv", capsys)
+    _real(run, html)
+    assert [s["analysis"] for s in run["skipped"]] == ["survival"]
+    assert "ATT:dynamic" in text["05_stipend_reforms"] and "--- hill" in text["06_planning"]
+    assert "预算分配" in text["06_planning"] and "城东市1" in text["06_planning"]
+
+
+def test_planning_notebooks_without_door_visits(planning_inputs, tmp_path, capsys):
+    out = tmp_path / "r"
+    run, text, html = _planning_run(out, planning_inputs / "no_door_visits.csv", capsys)
+    _real(run, html)
+    skipped = {s["analysis"]: s["reason"] for s in run["skipped"]}
+    assert {"signup.outreach", "planning.adstock"} <= set(skipped) and "door_visits" in skipped["planning.adstock"]
+    assert [n for n in _notes(out / "06_planning.ipynb")] == ["**未做：** " + skipped["planning.adstock"]]
+    planning = text["06_planning"]
+    assert "预算分配" in planning and "宣传经费" in planning and "入户动员" not in planning.split("预算分配")[1]
+    assert "情景" in planning and "ATT:dynamic" in text["05_stipend_reforms"]
+
+
+def test_planning_notebooks_on_three_districts(planning_inputs, tmp_path, capsys):
+    out = tmp_path / "r"
+    run, text, _ = _planning_run(out, planning_inputs / "three_districts.csv", capsys)
+    assert "planning.adstock.hill" in {s["analysis"] for s in run["skipped"]}
+    assert {"signup.inference", "reforms.inference"} <= {n["analysis"] for n in run["notes"]}
+    assert "只有 3 个区县" in text["05_stipend_reforms"] and "ATT" in text["05_stipend_reforms"]
+    assert "--- log" in text["06_planning"] and "--- hill" not in text["06_planning"]
+    assert "希尔（Hill）" in text["06_planning"] and "预算分配" in text["06_planning"]
+
+
+def test_planning_notebooks_on_a_single_year_say_there_is_no_reform(planning_inputs, tmp_path, capsys):
+    out = tmp_path / "r"
+    run, text, html = _planning_run(out, planning_inputs / "one_year.csv", capsys)
+    _real(run, html)
+    skipped = {s["analysis"]: s for s in run["skipped"]}
+    assert {"reforms", "planning.adstock"} <= set(skipped)
+    assert "2025" in skipped["reforms"]["reason_en"] and "no reform" in skipped["reforms"]["reason_en"]
+    assert _notes(out / "05_stipend_reforms.ipynb") == ["**未做：** " + skipped["reforms"]["reason"]]
+    assert "ATT" not in text["05_stipend_reforms"] and skipped["reforms"]["reason"] in html["05_stipend_reforms"]
+    assert "预算分配" in text["06_planning"]
+
+
+def test_scorecard_reads_the_project_config_of_the_working_folder(tmp_path, monkeypatch, capsys):
+    from importlib import resources
+
+    project = tmp_path / "project"
+    (project / "schemes").mkdir(parents=True)
+    scheme = resources.files("recruitstats").joinpath("data/scorecard_default.toml").read_text("utf-8")
+    (project / "schemes" / "city.toml").write_text(scheme.replace('name = "default"', 'name = "city"'), "utf-8")
+    (project / "recruitstats.toml").write_text('threshold = 9\nscorecard = "schemes/city.toml"\n', "utf-8")
+    monkeypatch.chdir(project)  # no --config: ./recruitstats.toml
+    assert main(["scorecard", "--data", str(SAMPLE / "panel.csv"), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["threshold"] == 9 and out["scheme"] == "city"
+    monkeypatch.chdir(tmp_path)  # the scheme path is read from the config's folder, not the working one
+    assert main(["scorecard", "--data", str(SAMPLE / "panel.csv"), "--config", "project/recruitstats.toml",
+                 "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["scheme"] == "city"
+    assert main(["scorecard", "--data", str(SAMPLE / "panel.csv"), "--json"]) == 0  # no config here: defaults
+    out = json.loads(capsys.readouterr().out)
+    assert out["threshold"] == 5 and out["scheme"] == "default"
+    # a --scheme path given on the command line is read from the working folder
+    assert main(["scorecard", "--data", str(SAMPLE / "panel.csv"), "--config", "project/recruitstats.toml",
+                 "--scheme", "schemes/city.toml", "--json"]) == 2
+    assert "scheme not found" in capsys.readouterr().err
