@@ -352,11 +352,11 @@ def _latest(panel: pd.DataFrame) -> pd.DataFrame:
     return panel[order == order.max()]
 
 
-def _price_check(panel: pd.DataFrame, role: str, lever, unit_costs: Mapping[str, float]) -> Check:
+def _price_check(panel: pd.DataFrame, role: str, lever, unit_costs: Mapping[str, float] | None) -> Check:
     """Whether a change of the lever can be priced in yuan (the allocation needs every lever's price)."""
     name, latest = f"planning.budget.{role}", _latest(panel)
     label = f"{_LEVER_ZH[role]}杠杆（{role}）"
-    if lever.cost == "per_unit" and lever.column not in unit_costs:
+    if lever.cost == "per_unit" and unit_costs is not None and lever.column not in unit_costs:
         return _skip(name, f"项目配置的 [unit_costs] 中没有 {lever.column} 的单价，{label}不参与预算分配。",
                      f"no unit cost for {lever.column} in the project config ([unit_costs]): the {role} lever is "
                      "left out of the budget allocation.")
@@ -407,7 +407,7 @@ def _adstock_checks(panel: pd.DataFrame) -> list[Check]:
 
 
 def _planning_checks(panel: pd.DataFrame, signup: Check, roles: tuple[str, ...], levers: dict[str, str],
-                     unit_costs: Mapping[str, float]) -> tuple[list[Check], tuple[str, ...]]:
+                     unit_costs: Mapping[str, float] | None) -> tuple[list[Check], tuple[str, ...]]:
     if not signup.runs:
         why_zh, why_en = "报名模型未估计（原因见上）", "the sign-up model is not estimated (see above)"
         return [_skip("planning.scenario", f"{why_zh}，无法预测下一批次的情景。",
@@ -496,7 +496,8 @@ def assess(panel: pd.DataFrame, recruits: pd.DataFrame | None = None, *, synthet
     levers : lever role -> lever-registry entry (the project config's ``levers``); default:
         the SCHEMA.md levers (publicity_spend, family_allowance / avg_wage, door_visits).
     unit_costs : yuan per unit of a raw column (the project config's ``unit_costs``), to
-        price the levers of the budget allocation; default: the config's defaults.
+        price the levers of the budget allocation; None: not known, so a lever priced per
+        unit is not judged on its unit cost (only on its data).
     min_rise : rise of the allowance relative to the wage that counts as a reform.
 
     Returns
@@ -514,10 +515,6 @@ def assess(panel: pd.DataFrame, recruits: pd.DataFrame | None = None, *, synthet
         raise InputError([Problem("no data rows: the panel is empty (a blank template?); fill in at least one "
                                   "district and cycle / 没有数据行：面板为空（空白模板？），请至少填写一个区县和批次")])
     levers = dict(levers or {})
-    if unit_costs is None:
-        from recruitstats.config import ProjectConfig
-
-        unit_costs = ProjectConfig().unit_costs
     checks, roles = _panel_checks(panel, levers)
     checks += _reform_checks(panel, min_rise)
     signup = next(c for c in checks if c.analysis == "signup")

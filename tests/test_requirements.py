@@ -96,6 +96,8 @@ def test_a_lever_without_a_unit_cost_is_left_out_of_the_budget(panel):
     assert [s["analysis"] for s in unpriced.skipped()] == ["planning.budget.outreach", "survival"]
     priced = assess(panel, levers=roles, unit_costs={"door_visits": 50.0, "counselors_trained": 800.0})
     assert priced.levers("planning.budget") == ["publicity", "stipend", "outreach"]
+    unknown = assess(panel, levers=roles)  # no unit costs given: not judged on them
+    assert unknown.levers("planning.budget") == ["publicity", "stipend", "outreach"]
     no_bill = assess(panel.assign(enlisted=0.0))  # the allowance is paid to recruits: no recruit, no price
     assert "stipend" not in no_bill.levers("planning.budget") and "enlisted" in no_bill.get("planning.budget.stipend").en
 
