@@ -257,3 +257,69 @@ def test_parse_number_text_equals_parse_numbers():
             np.testing.assert_array_equal(quick[1], percent)
     past = pa.array(["9007199254740993"], type=pa.string())
     assert num.parse_number_text(past, shape="whole") is None
+
+
+def test_a_field_longer_than_csv_reads_is_refused_as_before(tmp_path, monkeypatch):
+    import csv
+
+    rows = [r + ",x" for r in _rows()]
+    rows[1] = rows[1][:-1] + "y" * (csv.field_size_limit() + 5)
+    path = _write(tmp_path / "long.csv", [HEAD + ",note", *rows])
+    assert not same(path, monkeypatch, tmp_path)
+    with pytest.raises(InputError, match="field larger"):
+        read_table(path)
+
+
+def test_simulated_recruit_records(tmp_path, monkeypatch):
+    from recruitstats.simulate import simulate, write_simulation
+
+    write_simulation(simulate(seed=6, n_cities=1, districts_per_city=3, first_year=2023, last_year=2024),
+                     tmp_path / "sim")
+    assert same(tmp_path / "sim" / "recruits.csv", monkeypatch, tmp_path, kind="recruits", key=b"k" * 32)
+    assert same(tmp_path / "sim" / "recruits.csv", monkeypatch, tmp_path, key=b"k" * 32)
+
+
+# --- validation: the numpy pre-check never hides a failure pandera finds -------------------
+
+@pytest.mark.parametrize("seed", range(6))
+def test_validation_equals_the_pandera_path(monkeypatch, seed):
+    from recruitstats.io import validate
+
+    rng = np.random.default_rng(seed)
+    df = small_panel(seed).reset_index(drop=True)
+    n = len(df)
+    for _ in range(seed):  # seed 0 keeps every rule
+        i, what = int(rng.integers(n)), int(rng.integers(7))
+        if what == 0:
+            df.loc[i, "applicants"] = -1.0
+        elif what == 1:
+            df.loc[i, "enlisted"] = 2.5
+        elif what == 2:
+            df.loc[i, "publicity_spend"] = -10.0
+        elif what == 3:
+            df["half"] = df["half"].astype(float)
+            df.loc[i, "half"] = np.nan if rng.random() < 0.5 else 3.0
+        elif what == 4:
+            df["district"] = df["district"].astype(object)
+            df.loc[i, "district"] = None
+        elif what == 5:
+            df.loc[i, "applicants"] = np.inf
+        else:
+            df = pd.concat([df, df.iloc[[i]]], ignore_index=True)
+    ours = validate.validate_panel(df, file="f.csv")
+    monkeypatch.setattr(validate, "_keeps_column_rules", lambda view: False)
+    assert validate.validate_panel(df, file="f.csv") == ours
+    assert (not ours) == (seed == 0)
+
+
+def test_duplicated_keys_as_pandas_finds_them():
+    from recruitstats.io.validate import _duplicated
+
+    rng = np.random.default_rng(1)
+    for _ in range(20):
+        n = 60
+        unit = rng.choice(np.array(["a", "b", "c", None], dtype=object), n)
+        year = rng.choice([2020.0, 2021.0, np.nan], n)
+        half = rng.choice([1, 2], n)
+        expected = pd.DataFrame({"u": unit, "y": year, "h": half}).duplicated(keep=False).to_numpy()
+        np.testing.assert_array_equal(_duplicated(unit, year, half), expected)

@@ -212,6 +212,7 @@ def _csv_body_columns(body: bytes, delimiter: str, width: int) -> list[TextColum
     every record has ``width`` cells and no empty line would shift the row numbers (the careful path
     reads it then)."""
     import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
     core = body.rstrip(b"\r\n")  # empty lines after the last record are skipped by both readers
@@ -227,8 +228,9 @@ def _csv_body_columns(body: bytes, delimiter: str, width: int) -> list[TextColum
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError):  # a ragged record, for one
         return None
-    if table.num_columns != width:
-        return None
+    if table.num_columns != width or any(pc.max(pc.binary_length(c)).as_py() >= csv.field_size_limit()
+                                         for c in table.columns if table.num_rows):
+        return None  # csv.reader refuses a field that long: the careful path says so
     breaks = _line_breaks(core)
     if (breaks is None or table.num_rows != breaks + 1) and any(mark in core for mark in _EMPTY_LINE):
         return None  # one record per line proves there is no empty line; else look for one

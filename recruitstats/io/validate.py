@@ -261,7 +261,7 @@ def _duplicated(*columns: np.ndarray) -> np.ndarray:
     key = np.zeros(len(columns[0]), dtype=np.int64)
     for values in columns:
         codes, uniques = pd.factorize(values)  # missing values: -1, one code for all of them
-        key = key * (len(uniques) + 1) + (codes + 1)
+        key = pd.factorize(key * (len(uniques) + 1) + (codes + 1))[0].astype(np.int64)  # stays below n rows
     return pd.Series(key).duplicated(keep=False).to_numpy()
 
 
