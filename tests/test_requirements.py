@@ -99,7 +99,8 @@ def test_a_lever_without_a_unit_cost_is_left_out_of_the_budget(panel):
     unknown = assess(panel, levers=roles)  # no unit costs given: not judged on them
     assert unknown.levers("planning.budget") == ["publicity", "stipend", "outreach"]
     no_bill = assess(panel.assign(enlisted=0.0))  # the allowance is paid to recruits: no recruit, no price
-    assert "stipend" not in no_bill.levers("planning.budget") and "enlisted" in no_bill.get("planning.budget.stipend").en
+    assert "stipend" not in no_bill.levers("planning.budget")
+    assert "enlisted" in no_bill.get("planning.budget.stipend").en
 
 
 def test_planning_follows_the_sign_up_model_and_the_length_of_the_panel(panel):

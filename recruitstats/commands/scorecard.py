@@ -33,7 +33,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("scorecard", help="the 五率 scorecard per district and cycle",
                        description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data", required=True, type=Path, help="panel file or data folder / ingest store")
-    p.add_argument("--config", type=Path, help="project config: scorecard scheme, threshold (default: ./recruitstats.toml if present)")
+    p.add_argument("--config", type=Path,
+                   help="project config: scorecard scheme, threshold (default: ./recruitstats.toml if present)")
     p.add_argument("--scheme", help="scheme TOML file or 'default' (overrides the config)")
     p.add_argument("--json", action="store_true", help="print the scorecard as JSON (the data contract)")
     p.add_argument("--xlsx", type=Path, metavar="FILE", help="also write the scorecard and funnel to FILE")
