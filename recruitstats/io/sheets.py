@@ -118,10 +118,11 @@ class TextColumn:
     per distinct text.
     """
 
-    __slots__ = ("array", "_list", "_uniques", "_shape", "_empty")
+    __slots__ = ("array", "_list", "_uniques", "_shape", "_empty", "_encoded")
 
     def __init__(self, array) -> None:
         self.array = array
+        self._encoded: tuple[object, np.ndarray] | None = None
         self._shape: str | None = None
         self._empty: np.ndarray | None = None
         self._list: list[str] | None = None
@@ -135,11 +136,18 @@ class TextColumn:
             self._list = self.array.to_pylist()
         return self._list
 
+    def encoded(self) -> tuple[object, np.ndarray]:
+        """The distinct cells (a pyarrow array) and each cell's index among them."""
+        if self._encoded is None:
+            encoded = self.array.dictionary_encode()
+            self._encoded = (encoded.dictionary,
+                             encoded.indices.to_numpy(zero_copy_only=False).astype(np.intp, copy=False))
+        return self._encoded
+
     def uniques(self) -> tuple[list[str], np.ndarray]:
         if self._uniques is None:
-            encoded = self.array.dictionary_encode()
-            self._uniques = (encoded.dictionary.to_pylist(),
-                             encoded.indices.to_numpy(zero_copy_only=False).astype(np.intp, copy=False))
+            dictionary, codes = self.encoded()
+            self._uniques = (dictionary.to_pylist(), codes)
         return self._uniques
 
     def take(self, positions: np.ndarray) -> "TextColumn":
@@ -470,16 +478,14 @@ def _screen_rows(columns: list[TextColumn], numbers: np.ndarray, header: frozens
     n = len(numbers)
     filled = np.zeros(n, dtype=np.int32)
     suspect = np.zeros(n, dtype=bool)
-    numeric_labels = [lab for lab in header if re.fullmatch(num.ASCII_NUMBER, lab)]
+    numeric_labels = pa_array([lab for lab in header if re.fullmatch(_NUMBERISH, lab)])
     for col in columns:
         filled += ~col.empty()
         if col.shape():  # never an example, total, note or blank cell; maybe a header
-            if numeric_labels:
-                suspect |= pc.is_in(col.array, value_set=pa_array(numeric_labels)).to_numpy(zero_copy_only=False)
+            if len(numeric_labels):
+                suspect |= pc.is_in(col.array, value_set=numeric_labels).to_numpy(zero_copy_only=False)
             continue
-        cells, codes = col.uniques()
-        flags = np.array([_maybe_not_data(c, header) for c in cells], dtype=bool)
-        suspect |= flags[codes]
+        suspect |= _suspect_cells(col, header, numeric_labels)
     keep = np.ones(n, dtype=bool)
     dropped: list[Problem] = []
     outside: list[list[object]] = []
@@ -491,6 +497,24 @@ def _screen_rows(columns: list[TextColumn], numbers: np.ndarray, header: frozens
             dropped += _dropped(verdict, file, int(numbers[i]))
             outside.append(row)
     return keep, dropped, outside
+
+
+#: Cells made of digits and number punctuation only (full-width too): never an example, total, note or blank.
+_NUMBERISH = "^[0-9０-９,，.．%％+＋\\-－]+$"
+
+
+def _suspect_cells(col: TextColumn, header: frozenset[str], numeric_labels) -> np.ndarray:
+    """Cells :func:`_maybe_not_data` flags, judged once per distinct cell and only when not number-like."""
+    import pyarrow.compute as pc
+
+    dictionary, codes = col.encoded()
+    numberish = pc.match_substring_regex(dictionary, _NUMBERISH).to_numpy(zero_copy_only=False)
+    flags = np.zeros(len(dictionary), dtype=bool)
+    others = np.flatnonzero(~numberish)
+    flags[others] = [_maybe_not_data(c, header) for c in dictionary.take(others).to_pylist()]
+    if len(numeric_labels):  # a cell of digits can still repeat a header such as "2021"
+        flags |= pc.is_in(dictionary, value_set=numeric_labels).to_numpy(zero_copy_only=False)
+    return flags[codes]
 
 
 def pa_array(values: list[str]):
