@@ -323,3 +323,15 @@ def test_duplicated_keys_as_pandas_finds_them():
         half = rng.choice([1, 2], n)
         expected = pd.DataFrame({"u": unit, "y": year, "h": half}).duplicated(keep=False).to_numpy()
         np.testing.assert_array_equal(_duplicated(unit, year, half), expected)
+
+
+@pytest.mark.parametrize("tail", [
+    ',"quoted ""inner"" text"', ', "space before quote"', ',"after"quote', ",in\"side", ',"a\r\nb"',
+    ',"blank\n\nline inside"', ',"unterminated\n\n',
+])
+def test_quoting_as_csv_reader_reads_it(tmp_path, monkeypatch, tail):
+    rows = [r + ",plain" for r in _rows()]
+    rows[-1] = rows[-1].rsplit(",", 1)[0] + tail
+    path = tmp_path / "q.csv"
+    path.write_bytes(("\n".join([HEAD + ",note", *rows])).encode("utf-8"))
+    same(path, monkeypatch, tmp_path)

@@ -223,13 +223,13 @@ def _csv_body_columns(body: bytes, delimiter: str, width: int) -> list[TextColum
     import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
-    core = body.rstrip(b"\r\n")  # empty lines after the last record are skipped by both readers
+    core = body.rstrip(b"\r\n")  # empty lines after the last record: skipped by both readers
     if not core or body[:1] in (b"\r", b"\n"):
         return None
     names = [f"c{j}" for j in range(width)]
     try:
         table = pacsv.read_csv(
-            pa.py_buffer(core),
+            pa.py_buffer(body),  # whole: a quoted last field may end in line breaks
             read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 22),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in names}, null_values=[],
