@@ -335,3 +335,15 @@ def test_quoting_as_csv_reader_reads_it(tmp_path, monkeypatch, tail):
     path = tmp_path / "q.csv"
     path.write_bytes(("\n".join([HEAD + ",note", *rows])).encode("utf-8"))
     same(path, monkeypatch, tmp_path)
+
+
+def test_recruit_ids_that_are_national_ids_are_pseudonymised_alike(tmp_path, monkeypatch):
+    head = "新兵编号,区县,年度,征集批次,性别,文化程度,入伍日期,退兵日期,退兵原因"
+    ids = ["110101200301011234", "320102200403151233", "440305200212315677"]
+    lines = [f"{rid},第1区,2021,上半年,男,高中,2021年3月1日,{'2021/4/15' if i == 0 else ''},{'身体' if i == 0 else ''}"
+             for i, rid in enumerate(ids)]
+    path = _write(tmp_path / "ids.csv", [head, *lines], end="\r\n")
+    assert same(path, monkeypatch, tmp_path, kind="recruits", key=b"k" * 32)
+    fast, _ = _read(path, monkeypatch, True, kind="recruits", key=b"k" * 32)
+    assert fast.copy.pseudonymised and not set(ids) & set(fast.data["recruit_id"])
+    assert not any(rid in _copy_text(fast, tmp_path, "ids_copy.csv").decode() for rid in ids)
