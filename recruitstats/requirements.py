@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from recruitstats.errors import InputError, Problem
+from recruitstats.levers import DEFAULT_LEVERS, LEVERS
 
 __all__ = ["Check", "Assessment", "assess", "FEW_CLUSTERS", "EVENTS_PER_COVARIATE", "SURVIVAL_COVARIATES",
            "ADSTOCK_CYCLES", "MIN_RISE"]
@@ -66,13 +67,9 @@ MIN_RISE = 0.10
 #: Recruit-level covariates of the hazard models, when present and varying.
 SURVIVAL_COVARIATES = ("door_visit", "counselor_contact", "exemplar_talk", "followup_contact", "college_status")
 
-# lever role -> (numerator column, denominator column or None, transform); SCHEMA.md defaults
-_DEFAULT_LEVERS = {
-    "publicity": ("publicity_spend", "eligible_youth", "log"),
-    "stipend": ("family_allowance", "avg_wage", "log"),
-    "outreach": ("door_visits", "eligible_youth", "log1p"),
-}
-_LEVER_ZH = {"publicity": "宣传", "stipend": "优待金", "outreach": "入户动员"}
+# the lever roles (SCHEMA.md's default levers); their columns and labels come from the lever registry
+_DEFAULT_LEVERS = DEFAULT_LEVERS
+_LEVER_ZH = {role: LEVERS[role].label_zh for role in DEFAULT_LEVERS}
 
 
 @dataclass(frozen=True)
@@ -168,14 +165,7 @@ def _skip(analysis: str, zh: str, en: str) -> Check:
 
 def _lever_columns(role: str, entry: str | None) -> tuple[str, str | None, str]:
     """(column, denominator, transform) of the lever-registry entry playing ``role``."""
-    if entry is None or entry == role:
-        return _DEFAULT_LEVERS[role]
-    try:
-        from recruitstats.levers import get_lever
-
-        lever = get_lever(entry)
-    except (ImportError, InputError, KeyError):
-        return _DEFAULT_LEVERS[role]
+    lever = LEVERS.get(entry or role, LEVERS[role])
     return lever.column, lever.per, lever.kind
 
 
@@ -371,14 +361,10 @@ def _price_check(panel: pd.DataFrame, role: str, lever, unit_costs: Mapping[str,
 
 
 def _adstock_checks(panel: pd.DataFrame) -> list[Check]:
-    # fit_adstock keeps the allowance and door visits in the model as the default levers do
-    missing = [c for c in ("publicity_spend", "family_allowance", "avg_wage", "door_visits")
-               if _usable(panel, c) is None]
-    if missing:
-        cols = ", ".join(missing)
-        return [_skip("planning.adstock", f"缺少 {cols} 列（或全部为空），宣传延续效应模型（同时含优待金和入户动员）未估计。",
-                      f"no {cols} values in the data: the publicity carry-over model (which also holds the "
-                      "allowance and door visits) is not estimated.")]
+    # fit_adstock keeps the allowance and door visits as controls only when the data have them
+    if _usable(panel, "publicity_spend") is None:
+        return [_skip("planning.adstock", "缺少 publicity_spend 列（或全部为空），宣传延续效应模型未估计。",
+                      "no publicity_spend values in the data: the publicity carry-over model is not estimated.")]
     key = _district_key(panel)
     n_cycles = panel.groupby(["year", "half"]).ngroups
     if n_cycles < ADSTOCK_CYCLES:

@@ -139,3 +139,16 @@ def test_build_up_of_a_sustained_increase(carry_panel):
     assert (b["ci_low"] <= b["multiplier"]).all() and (b["multiplier"] <= b["ci_high"]).all()
     with pytest.raises(InputError):
         r.build_up(1.0)
+
+
+def test_carry_over_is_estimated_without_door_visits_or_the_allowance():
+    """Stipend and outreach are controls when the data have them; without them the model goes on."""
+    from recruitstats.io import load_panel
+    from recruitstats.planning.adstock import fit_adstock
+
+    panel = load_panel("data/sample/panel.csv")
+    res = fit_adstock(panel.drop(columns=["door_visits"]))
+    assert "outreach" not in res.params.index and "stipend" in res.params.index
+    assert np.isfinite(res.params["publicity"]) and 0 <= res.decay < 1
+    bare = fit_adstock(panel.drop(columns=["door_visits", "family_allowance"]))
+    assert list(bare.params.index[:2]) == ["publicity", "decay"]

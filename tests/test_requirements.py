@@ -77,13 +77,14 @@ def test_reform_effect_on_returns_needs_returns(panel):
     assert "only 3 districts" in few.say("reforms", lang="en")
 
 
-def test_planning_without_door_visits_prices_the_other_levers_and_skips_carry_over(panel):
+def test_planning_without_door_visits_prices_the_other_levers_and_keeps_carry_over(panel):
     checks = assess(panel.drop(columns=["door_visits"]))
     assert checks.can("planning.scenario") and checks.can("planning.budget")
     assert checks.levers("planning.budget") == ["publicity", "stipend"]
-    assert not checks.can("planning.adstock") and not checks.can("planning.adstock.hill")
-    assert "door_visits" in checks.get("planning.adstock").en and "door_visits" in checks.get("planning.adstock").zh
+    assert checks.can("planning.adstock")  # door visits are a control of it only when the data have them
     assert checks.can("planning.power")  # needs nothing from the data
+    none = assess(panel.drop(columns=["publicity_spend"]))
+    assert not none.can("planning.adstock") and "publicity_spend" in none.get("planning.adstock").en
 
 
 def test_a_lever_without_a_unit_cost_is_left_out_of_the_budget(panel):

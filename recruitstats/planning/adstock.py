@@ -134,6 +134,7 @@ class _Model:
     saturation: str
     frame: pd.DataFrame        # the rows fitted (for the final engine fit)
     key: str
+    others: tuple[str, ...] = ("stipend", "outreach")  # the other levers the data have
 
     def regressor(self, theta: np.ndarray) -> np.ndarray:
         a = _stock(self.spend, self.runs, self.pos, float(theta[0]))[self.take] / self.n
@@ -157,23 +158,26 @@ class _Model:
 def _prepare(panel: pd.DataFrame, saturation: str) -> _Model:
     if not isinstance(panel, pd.DataFrame) or len(panel) == 0:
         raise InputError("fit_adstock takes a non-empty panel DataFrame")
-    needed = ["year", "half", "applicants", "eligible_youth", "publicity_spend", "family_allowance",
-              "avg_wage", "door_visits"]
+    needed = ["year", "half", "applicants", "eligible_youth", "publicity_spend"]
     missing = [c for c in needed if c not in panel]
     if missing:
         raise InputError(f"the publicity carry-over model needs column(s) {', '.join(missing)}")
+    # stipend and outreach enter as controls when the data have them; without them the model goes on
+    others = tuple(lv for lv, cols in (("stipend", ("family_allowance", "avg_wage")), ("outreach", ("door_visits",)))
+                   if all(c in panel for c in cols))
     key = "district_code" if "district_code" in panel and panel["district_code"].notna().all() else "district"
     cyc = add_cycle(panel)
     spend = pd.to_numeric(cyc["publicity_spend"], errors="coerce").to_numpy(float)
     has = np.isfinite(spend) & (spend >= 0)
     runs, pos = _runs(cyc.loc[has], key)
-    lv = lever_values(cyc, publicity=None)
+    lv = lever_values(cyc, publicity=None, stipend="relative_wage" if "stipend" in others else None,
+                      outreach="door_visits" if "outreach" in others else None)
     frame = pd.DataFrame({key: cyc[key].astype(str), "cycle": cyc["cycle"],
                           "applicants": pd.to_numeric(cyc["applicants"], errors="coerce"),
                           "eligible_youth": pd.to_numeric(cyc["eligible_youth"], errors="coerce"),
-                          "stipend": lv["stipend"], "outreach": lv["outreach"]}, index=cyc.index)
+                          **{o: lv[o] for o in others}}, index=cyc.index)
     ok = has & frame.notna().all(axis=1).to_numpy() & (frame["eligible_youth"] > 0).to_numpy() \
-        & np.isfinite(frame[["stipend", "outreach"]].to_numpy(float)).all(axis=1)
+        & np.isfinite(frame[list(others)].to_numpy(float)).all(axis=1)
     # a district with no applicant in the rows kept carries no information (the engine drops it too)
     kept_sum = frame["applicants"].where(ok, 0.0).groupby(frame[key]).transform("sum").to_numpy()
     ok &= kept_sum > 0
@@ -184,10 +188,10 @@ def _prepare(panel: pd.DataFrame, saturation: str) -> _Model:
     codes, levels = pd.factorize(frame[key], sort=True)
     cyc_codes, cyc_levels = pd.factorize(frame["cycle"], sort=True)
     dummies = np.eye(len(cyc_levels))[cyc_codes][:, 1:]
-    other = np.column_stack([frame[["stipend", "outreach"]].to_numpy(float), dummies])
+    other = np.column_stack([frame[list(others)].to_numpy(float).reshape(len(frame), -1), dummies])
     return _Model(y=frame["applicants"].to_numpy(float), n=frame["eligible_youth"].to_numpy(float),
                   other=other, absorber=_Absorber(codes, len(levels), None), spend=spend[has], runs=runs,
-                  pos=pos, take=take, saturation=saturation, frame=frame, key=key)
+                  pos=pos, take=take, saturation=saturation, frame=frame, key=key, others=others)
 
 
 # --- profile over the decay ---------------------------------------------------
@@ -273,7 +277,7 @@ class AdstockResult(ResultBase):
     """Sign-up model with publicity carry-over and saturation.
 
     ``params``: ``publicity`` (elasticity for ``"log"``; largest log-rate effect for
-    ``"hill"``), ``stipend``, ``outreach``, ``decay`` and for ``"hill"``
+    ``"hill"``), ``stipend`` and ``outreach`` (when the data have them), ``decay`` and for ``"hill"``
     ``log_half_saturation`` and ``log_shape``; ``cov`` is cluster-robust (the engine on the
     model linearised at the optimum). ``decay_ci`` is the profile-likelihood interval of
     the decay; :meth:`nonlinear` gives the nonlinear parameters on their natural scales.
@@ -304,7 +308,12 @@ class AdstockResult(ResultBase):
         p = np.atleast_2d(params)
         if self.saturation == "log":
             return p[:, [0]] * np.log(a)
-        return p[:, [0]] * special.expit(np.exp(p[:, [5]]) * (np.log(a) - p[:, [4]]))
+        half, shape = self._position("log_half_saturation"), self._position("log_shape")
+        return p[:, [0]] * special.expit(np.exp(p[:, [shape]]) * (np.log(a) - p[:, [half]]))
+
+    def _position(self, name: str) -> int:
+        """Column of a parameter in ``params`` (stipend and outreach are there only when the data have them)."""
+        return list(self.params.index).index(name)
 
     @property
     def decay(self) -> float:
@@ -351,7 +360,7 @@ class AdstockResult(ResultBase):
         level = self.level if level is None else level
         a = self.reference_spend if spend_per_youth is None else float(spend_per_youth)
         draws = self._draws(reps, seed)
-        m = np.append(1 + (factor - 1) * (1 - np.clip(draws[:, [3]], 0, 0.999) ** np.arange(1, cycles + 1)),
+        m = np.append(1 + (factor - 1) * (1 - np.clip(draws[:, [self._position("decay")]], 0, 0.999) ** np.arange(1, cycles + 1)),
                       np.full((reps, 1), factor), axis=1)
         est = self._log_effect(self.params.to_numpy(float)[None, :], a, np.append(
             1 + (factor - 1) * (1 - max(self.decay, 0.0) ** np.arange(1, cycles + 1)), factor)[None, :])[0]
@@ -392,8 +401,9 @@ class AdstockResult(ResultBase):
         for name, log_name in (("half_saturation", "log_half_saturation"), ("shape", "log_shape")):
             if log_name in self.params:
                 v, s = float(self.params[log_name]), float(se[log_name])
-                rows[name] = {"estimate": math.exp(v), "ci_low": math.exp(v - c * s),
-                              "ci_high": math.exp(v + c * s), "se": math.exp(v) * s,
+                with np.errstate(over="ignore"):  # a barely identified parameter has an unbounded interval
+                    lo, est, hi = np.exp([v - c * s, v, v + c * s])
+                rows[name] = {"estimate": float(est), "ci_low": float(lo), "ci_high": float(hi), "se": float(est * s),
                               "interval": "exp of cluster-robust Wald interval of the log"}
         out = pd.DataFrame.from_dict(rows, orient="index")
         out.index.name = "parameter"
@@ -462,7 +472,7 @@ def fit_adstock(
     fit, names = _linearised_fit(model, theta, float(beta[0]), vcov)
     a_hat = _stock(model.spend, model.runs, model.pos, float(theta[0]))[model.take] / model.n
     warnings = list(fit.warnings) + _boundary_warnings(model, theta, bounds, decays)
-    params = pd.Series([beta[0], beta[1], beta[2], *theta], index=pd.Index(names, name="term"), name="coef")
+    params = pd.Series([*beta[:1 + len(model.others)], *theta], index=pd.Index(names, name="term"), name="coef")
     cov = fit.cov.loc[fit.params.index, fit.params.index].copy()
     rename = dict(zip(fit.params.index, names))
     cov = cov.rename(index=rename, columns=rename).reindex(index=names, columns=names)
@@ -488,18 +498,18 @@ def _bounds(model: _Model) -> list[tuple[float, float]]:
 
 def _linearised_fit(model: _Model, theta: np.ndarray, b_pub: float, vcov):
     """The engine on the model linearised at ``theta`` (Gauss-Newton columns), clustered by district."""
-    names = ["publicity", "stipend", "outreach", "decay"]
-    names += ["log_half_saturation", "log_shape"] if model.saturation == "hill" else []
+    shape_names = ["decay"] + (["log_half_saturation", "log_shape"] if model.saturation == "hill" else [])
+    names = ["publicity", *model.others, *shape_names]
     frame = model.frame.copy()
     frame["publicity"] = model.regressor(theta)
     step = 1e-5
-    for j, name in enumerate(names[3:]):
+    for j, name in enumerate(shape_names):
         up, down = theta.copy(), theta.copy()
         up[j] += step
         down[j] = max(down[j] - step, 0.0) if j == 0 else down[j] - step
         deriv = (model.regressor(up) - model.regressor(down)) / (up[j] - down[j])
         frame[f"d_{name}"] = b_pub * deriv
-    regressors = ["publicity", "stipend", "outreach"] + [f"d_{n}" for n in names[3:]]
+    regressors = ["publicity", *model.others] + [f"d_{n}" for n in shape_names]
     fit = fit_rate(frame, outcome="applicants", exposure="eligible_youth", regressors=regressors,
                    fixed_effects=[model.key, "cycle"], cluster=model.key, vcov=vcov)
     return fit, names

@@ -105,7 +105,7 @@ class _CarryoverResponse:
             raise InputError("this carry-over result cannot predict (refit it with fit_adstock)")
         frame = result.fit.data.loc[rows]
         base = fe.loc[rows].to_numpy(float) + np.log(frame["eligible_youth"].to_numpy(float))
-        x = {lv: frame[lv].to_numpy(float) for lv in ("stipend", "outreach")}
+        x = {lv: frame[lv].to_numpy(float) for lv in ("stipend", "outreach") if lv in result.params.index}
         coefs = np.vstack([result.params.to_numpy(float), draws])
         return cls(base, result.spend_per_youth.loc[rows].to_numpy(float), x, list(levers), result, coefs)
 
@@ -113,8 +113,9 @@ class _CarryoverResponse:
         p = self.draws[sel]
         f = dict(zip(self.levers, factors))
         eta = self.base[None, :] + self.result.publicity_term(p, self.a * max(f.get("publicity", 1.0), 1e-12))
-        for j, lv in ((1, "stipend"), (2, "outreach")):
-            eta = eta + p[:, [j]] * LEVERS[lv].scaled(self.x[lv], max(f.get(lv, 1.0), 1e-12))[None, :]
+        for lv, x in self.x.items():  # the carry-over model's other levers, when the data had them
+            j = list(self.result.params.index).index(lv)
+            eta = eta + p[:, [j]] * LEVERS[lv].scaled(x, max(f.get(lv, 1.0), 1e-12))[None, :]
         return np.exp(np.clip(eta, -700, 700)).sum(axis=1)
 
 
@@ -268,8 +269,10 @@ def _carryover_response(result, rows: pd.DataFrame, levers, draws: int, seed: in
 
     if getattr(result, "model", None) != "signup_adstock":
         raise InputError("carryover must be a result of fit_adstock")
-    if any(lv not in ("publicity", "stipend", "outreach") for lv in levers):
-        raise InputError("with the carry-over model the levers are publicity, stipend and outreach")
+    if any(lv not in ("publicity", *(t for t in ("stipend", "outreach") if t in result.params.index))
+           for lv in levers):
+        raise InputError("with the carry-over model the levers are publicity and those of stipend and outreach "
+                         f"it holds ({', '.join(result.params.index[:3])})")
     missing = rows.index.difference(result.fit.data.index)
     if len(missing):
         raise InputError(f"{len(missing)} row(s) of the latest cycle are not in the carry-over model: "
