@@ -156,3 +156,12 @@ def test_three_formats_give_identical_estimates_through_the_command(tmp_path, ca
         assert main(["fit", "signup", "--data", str(path), "--json"]) == 0
         outs.append(json.loads(capsys.readouterr().out)["effects"])
     assert outs[0] == outs[1] == outs[2]
+
+
+def test_a_missing_lever_column_names_the_lever_and_how_to_fit_the_others(capsys, panel, tmp_path):
+    path = tmp_path / "no_visits.csv"
+    panel.drop(columns=["door_visits"]).to_csv(path, index=False)
+    assert main(["fit", "signup", "--data", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "outreach needs door_visits" in err and "--levers publicity stipend" in err and str(path) in err
+    assert main(["fit", "signup", "--data", str(path), "--levers", "publicity", "stipend"]) == 0

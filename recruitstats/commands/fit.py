@@ -107,6 +107,26 @@ def model_spec(args: argparse.Namespace):
     return spec
 
 
+def _check_lever_columns(spec, panel, *, given: bool) -> None:
+    """A lever whose columns the file lacks: say which, and how to fit the others."""
+    from recruitstats.errors import current_language
+
+    missing = {lv: [c for c in LEVERS[lv].inputs if c not in panel] for lv in spec.levers}
+    missing = {lv: cols for lv, cols in missing.items() if cols}
+    if not missing:
+        return
+    others = [lv for lv in spec.levers if lv not in missing]
+    what = "; ".join(f"{lv} needs {', '.join(cols)}" for lv, cols in missing.items())
+    hint = (f" Fit the others with --levers {' '.join(others)}." if others and not given else "")
+    if current_language() == "zh":
+        what = "；".join(f"{LEVERS[lv].label_zh}（{lv}）需要 {'、'.join(cols)} 列" for lv, cols in missing.items())
+        hint = f"可用 --levers {' '.join(others)} 只估计其余杠杆。" if others and not given else ""
+        raise InputError([Problem(f"数据中没有：{what}。{hint}", column=", ".join(c for v in missing.values()
+                                                                              for c in v))])
+    raise InputError([Problem(f"the data lack the columns of some levers: {what}.{hint}",
+                              column=", ".join(c for v in missing.values() for c in v))])
+
+
 def run(args: argparse.Namespace) -> int:
     from recruitstats.models.rates import fit_model
     from recruitstats.report.tables import format_regression_table
@@ -121,6 +141,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--bootstrap needs clustered errors (give --cluster)")
     panel = _load(args.data)
     try:
+        _check_lever_columns(spec, panel, given=args.levers is not None)
         result = fit_model(spec, panel)
     except InputError as exc:  # locate model problems in the file
         raise InputError([Problem(p.message, file=p.file or str(args.data), row=p.row, column=p.column,
