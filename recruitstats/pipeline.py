@@ -311,12 +311,60 @@ def _inject(nb, parameters: dict) -> None:
 
 
 _CELL_FAILED = {"zh": "**此部分未能完成：** ", "en": "**This part could not be completed:** "}
+_UNEXPECTED = {"zh": "程序出现意外错误（{name}），详细信息已写入 run.log，请告知维护人员。",
+               "en": "an unexpected error ({name}); the details are in run.log for the maintainers."}
+_BAD_DATA = {"zh": "数据不支持此部分。{what}。", "en": "the data do not support this part. {what}."}
+_IN_COLUMN = {"zh": "{column} 列：", "en": "column {column}: "}
+# one line of InputError's text: "<file>: [row N: ][column 'x': ]error: message", in either language
+_PROBLEM_LINE = re.compile(r"(?:^|: |：)(?:error|错误)(?:: |：)(?P<message>.*)$")
+_PROBLEM_COLUMN = re.compile(r"column '(?P<en>[^']*)'|列“(?P<zh>[^”]*)”")
 
 
-def _execute(nb, workdir: Path, timeout: int, lang: str = "en") -> tuple[str | None, str | None]:
+@dataclass(frozen=True)
+class CellError:
+    """A failed cell, said once for readers (``sentence_zh``/``sentence_en``) and once in full (``detail``)."""
+
+    sentence_zh: str
+    sentence_en: str
+    detail: str
+
+    def sentence(self, lang: str) -> str:
+        return self.sentence_zh if lang == "zh" else self.sentence_en
+
+
+def _input_error_messages(evalue: str) -> list[str]:
+    """The problems' messages (with their column) from an InputError's text, errors only."""
+    messages = []
+    for line in evalue.splitlines():
+        found = _PROBLEM_LINE.search(line)
+        if found is None:
+            continue
+        column = _PROBLEM_COLUMN.search(line[:found.start()])
+        messages.append((found["message"].strip(), (column["en"] or column["zh"]) if column else ""))
+    return messages
+
+
+def _error_sentence(ename: str, evalue: str, lang: str) -> str:
+    """One readable sentence for a failed cell: the data's problems for an InputError, else a generic one."""
+    problems = _input_error_messages(evalue) if ename == "InputError" else []
+    if not problems:
+        return _UNEXPECTED[lang].format(name=ename)
+    parts = [(_IN_COLUMN[lang].format(column=col) if col and col not in msg else "") + msg.rstrip(".。")
+             for msg, col in dict.fromkeys(problems)]
+    return _BAD_DATA[lang].format(what=("；" if lang == "zh" else "; ").join(parts))
+
+
+def cell_error(ename: str, evalue: str) -> CellError:
+    """A failed cell's error (the exception's name and text) as readers' sentences and the full detail."""
+    ename, evalue = _ANSI.sub("", ename or "Error"), _ANSI.sub("", evalue or "")
+    return CellError(_error_sentence(ename, evalue, "zh"), _error_sentence(ename, evalue, "en"),
+                     f"{ename}: {evalue}".strip())
+
+
+def _execute(nb, workdir: Path, timeout: int, lang: str = "en") -> tuple[CellError | None, str | None]:
     """Run the notebook in ``workdir``, going on after a failing cell.
 
-    Returns ``(first_error, fatal)``: the first failing cell's error line (its traceback
+    Returns ``(first_error, fatal)``: the first failing cell's :class:`CellError` (its traceback
     replaced in the notebook by a sentence, as are the cells that failed after it), and
     the reason when the kernel itself died or timed out (then nothing is usable).
     """
@@ -333,20 +381,26 @@ def _execute(nb, workdir: Path, timeout: int, lang: str = "en") -> tuple[str | N
     return _replace_errors(nb, lang), None
 
 
-def _replace_errors(nb, lang: str) -> str | None:
-    """Tracebacks are for developers: each error output becomes one sentence; returns the first."""
+def _replace_errors(nb, lang: str) -> CellError | None:
+    """Tracebacks are for developers: each error output becomes one sentence in ``lang``; returns the first.
+
+    An :class:`InputError` is said by its problems' messages; any other exception by a
+    generic sentence naming its type. The full text is kept in the returned ``detail``
+    (for run.log), never in the report.
+    """
     import nbformat
 
     first = None
-    for i, cell in enumerate(nb.cells):
+    for cell in nb.cells:
         for j, out in enumerate(cell.get("outputs", [])):
             if out.get("output_type") != "error":
                 continue
-            line = _ANSI.sub("", f"{out.get('ename', 'Error')}: {out.get('evalue', '')}").strip()
-            first = first or line
+            error = cell_error(out.get("ename", "Error"), out.get("evalue", ""))
+            first = first or error
+            said = error.sentence(lang)
             cell.outputs[j] = nbformat.v4.new_output(
-                "display_data", data={"text/markdown": _CELL_FAILED[lang] + f"`{line}`",
-                                      "text/plain": _CELL_FAILED[lang].replace("*", "") + line})
+                "display_data", data={"text/markdown": _CELL_FAILED[lang] + said,
+                                      "text/plain": _CELL_FAILED[lang].replace("*", "") + said})
     return first
 
 
@@ -441,6 +495,7 @@ class _Run:
     parameters: dict
     timeout: int
     skipped: list[dict] = field(default_factory=list)
+    details: list[str] = field(default_factory=list)  # full error texts, for run.log only
 
 
 def _one_notebook(path: Path, run: _Run) -> tuple:
@@ -461,8 +516,11 @@ def _one_notebook(path: Path, run: _Run) -> tuple:
     if fatal is not None:
         run.skipped.append({"analysis": path.stem, "reason": f"{path.name} failed: {fatal}"})
         return _stub(nb, [_FAILED[run.lang], "", f"`{fatal}`"], run.lang), title
-    if error is not None:  # a partial report: the cells that ran are kept
-        run.skipped.append({"analysis": path.stem, "reason": f"{path.name} failed in part: {error}"})
+    if error is not None:  # a partial report: the cells that ran are kept; the full error only in run.log
+        run.skipped.append({"analysis": path.stem, "reason": f"{path.name}: {error.sentence(run.lang)}",
+                            "reason_zh": f"{path.name}: {error.sentence_zh}",
+                            "reason_en": f"{path.name}: {error.sentence_en}"})
+        run.details.append(f"{path.name}: {error.detail}")
     return nb, title
 
 
@@ -544,7 +602,7 @@ def run_notebooks(
             written += _write_brief(combined, cfg, work, reports, run)
         manifest = _manifest(paths, cfg, combined, checks, [p.name for p in nb_paths], run.skipped,
                              written + ["run.json", "run.log"])
-        _say(manifest, log, reports, combined.warnings)
+        _say(manifest, log, reports, combined.warnings, details=run.details)
         (reports / "run.json").write_text(json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False),
                                           encoding="utf-8")
         written += ["run.json", "run.log"]
@@ -593,13 +651,15 @@ def _write_brief(combined, cfg, work: Path, reports: Path, run: _Run) -> list[st
     return [Path(p).name for p in paths]
 
 
-def _say(manifest: dict, log: Callable[[str], None], reports: Path, warnings: list[Problem]) -> None:
-    """The readers' warnings and every reason, on standard error and in run.log."""
+def _say(manifest: dict, log: Callable[[str], None], reports: Path, warnings: list[Problem], *,
+         details: list[str] = ()) -> None:
+    """The readers' warnings and every reason, on standard error and in run.log (and there only, ``details``)."""
     lines = [str(p) for p in warnings]
     lines += [f"skipped {s['analysis']}: {s['reason']}" for s in manifest["skipped"]]
     lines += [f"note {n['analysis']}: {n['reason']}" for n in manifest["notes"]]
     for line in lines:
         log(line)
     text = "\n".join([f"recruitstats {manifest['recruitstats_version']} run on {len(manifest['data'])} data "
-                      f"path(s); {len(manifest['notebooks'])} notebook(s)", *lines]) + "\n"
+                      f"path(s); {len(manifest['notebooks'])} notebook(s)", *lines,
+                      *(f"error in {d}" for d in details)]) + "\n"
     (reports / "run.log").write_text(text, encoding="utf-8")

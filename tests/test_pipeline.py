@@ -70,10 +70,14 @@ def test_a_failing_notebook_is_recorded_as_skipped_and_the_run_goes_on(workspace
     assert _run(tmp, data, nbs) == 0
     run = json.loads((tmp / "reports" / "run.json").read_text(encoding="utf-8"))
     failed = [s for s in run["skipped"] if s["analysis"] == "01_bad"]
-    assert failed and "ValueError: boom" in failed[0]["reason"]
-    assert "ValueError: boom" in capsys.readouterr().err
+    # readers get one sentence naming the exception's type; the full text is only in run.log
+    assert failed and "ValueError" in failed[0]["reason"] and "boom" not in failed[0]["reason"]
+    assert "意外错误（ValueError）" in failed[0]["reason_zh"] and "unexpected" in failed[0]["reason_en"]
+    err = capsys.readouterr().err
+    assert "ValueError" in err and "boom" not in err
+    assert "ValueError: boom" in (tmp / "reports" / "run.log").read_text(encoding="utf-8")
     html = (tmp / "reports" / "01_bad.html").read_text(encoding="utf-8")
-    assert "ValueError: boom" in html and "Traceback" not in html
+    assert "ValueError" in html and "boom" not in html and "Traceback" not in html
     assert nbformat.read(tmp / "reports" / "02_ok.ipynb", as_version=4).cells[-1].outputs[0]["text"] == "fine\n"
 
 
@@ -142,3 +146,36 @@ def test_run_writes_the_brief_beside_the_reports(tmp_path):
     assert {f"brief.{lang}.{f}" for lang in ("zh", "en") for f in ("html", "pdf", "docx")} <= names
     assert "tables.xlsx" in names and not any(n.endswith(".ipynb") for n in names)
     assert "模拟数据" in (out / "brief.zh.html").read_text(encoding="utf-8")
+
+
+def test_a_cell_failing_on_bad_data_is_said_by_its_problems_in_the_report_language(workspace):
+    tmp, data, nbs = workspace
+    (tmp / "zh.toml").write_text("languages = ['zh']\n", encoding="utf-8")
+    _notebook(nbs / "01_thin.ipynb", "from recruitstats.errors import InputError, Problem\n"
+              "raise InputError([Problem('no comparison group', column='cohort')])", "print('after')")
+    assert _run(tmp, data, nbs, "--config", str(tmp / "zh.toml")) == 0
+    run = json.loads((tmp / "reports" / "run.json").read_text(encoding="utf-8"))
+    reason = next(s for s in run["skipped"] if s["analysis"] == "01_thin")
+    assert reason["reason"] == "01_thin.ipynb: 数据不支持此部分。cohort 列：no comparison group。"
+    assert reason["reason_en"] == "01_thin.ipynb: the data do not support this part. column cohort: no comparison group."
+    html = (tmp / "reports" / "01_thin.html").read_text(encoding="utf-8")
+    assert "此部分未能完成" in html and "cohort 列：no comparison group" in html
+    assert "InputError" not in html and "&lt;data&gt;" not in html and ": error: " not in html
+    assert "InputError: <data>: column 'cohort': error: no comparison group" in (
+        tmp / "reports" / "run.log").read_text(encoding="utf-8")
+
+
+def test_cell_error_reads_input_errors_in_either_language():
+    from recruitstats.errors import Problem, language
+    from recruitstats.pipeline import cell_error
+
+    problems = [Problem("no comparison group", column="cohort"), Problem("too few rows", expected="10")]
+    for lang in ("en", "zh"):
+        with language(lang):
+            text = str(InputError(problems))
+        error = cell_error("InputError", text)
+        assert error.sentence_en == ("the data do not support this part. column cohort: no comparison group; "
+                                     + ("too few rows (expected 10)." if lang == "en" else "too few rows（应为：10）."))
+        assert error.detail == "InputError: " + text
+    assert cell_error("KeyError", "'x'").sentence_zh == "程序出现意外错误（KeyError），详细信息已写入 run.log，请告知维护人员。"
+    assert cell_error("InputError", "no located problem").sentence_en.startswith("an unexpected error (InputError)")
