@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["format_table", "format_protected", "label", "auto_decimals"]
+__all__ = ["format_table", "format_protected", "label", "auto_decimals", "ReportTable"]
 
 _NUMBER = re.compile(r"-?\d+(\.\d+)?")
 
@@ -57,6 +57,41 @@ _WORDS: dict[str, tuple[str, str]] = {
     "medical": ("身体原因", "medical"), "ideological": ("思想原因", "ideological"),
     "political": ("政治原因", "political"), "disciplinary": ("纪律原因", "disciplinary"),
     "other": ("其他原因", "other"),
+    "events_within": ("期内退兵数", "returns within"),
+    # next-cycle scenarios (recruitstats.planning.scenarios)
+    "outcome": ("结果", "outcome"), "predicted": ("预测值", "predicted"), "change": ("变化", "change"),
+    "change_ci_low": ("变化区间下限", "change, interval low"),
+    "change_ci_high": ("变化区间上限", "change, interval high"),
+    "baseline_pi_low": ("基线预测区间下限", "baseline, prediction low"),
+    "baseline_pi_high": ("基线预测区间上限", "baseline, prediction high"),
+    "pi_low": ("预测区间下限", "prediction low"), "pi_high": ("预测区间上限", "prediction high"),
+    "all districts": ("全部区县", "all districts"),
+    # budget allocation (recruitstats.planning.budget)
+    "cost_of_doubling": ("投入翻倍所需费用（元）", "cost of doubling (yuan)"),
+    "spend": ("分配金额（元）", "allocated (yuan)"), "factor": ("新水平/现水平", "new / current level"),
+    "spend_bayes": ("按期望最优的金额（元）", "allocated, best in expectation (yuan)"),
+    "share_p05": ("最优份额（5% 分位）", "best share, 5th percentile"),
+    "share_p50": ("最优份额（中位数）", "best share, median"),
+    "share_p95": ("最优份额（95% 分位）", "best share, 95th percentile"),
+    "marginal_cost": ("边际成本（元/名报名者）", "marginal cost (yuan per applicant)"),
+    "marginal_cost_ci_low": ("边际成本区间下限", "marginal cost, interval low"),
+    "marginal_cost_ci_high": ("边际成本区间上限", "marginal cost, interval high"),
+    "saturation_spend": ("饱和点追加金额（元）", "saturating extra spend (yuan)"),
+    "plain model": ("不含延续效应", "plain model"), "with carry-over": ("含延续效应", "with carry-over"),
+    "budget": ("追加预算（元）", "extra budget (yuan)"),
+    # publicity carry-over (recruitstats.planning.adstock)
+    "parameter": ("参数", "parameter"), "decay": ("延续比例", "carry-over (decay)"),
+    "half_saturation": ("半饱和点", "half-saturation"), "shape": ("形状参数", "shape"),
+    "interval": ("区间算法", "interval method"), "multiplier": ("报名人数倍数", "multiplier of applicants"),
+    "share_of_long_run": ("占长期效应比例", "share of long-run effect"), "long run": ("长期", "long run"),
+    "saturation": ("递减形式", "saturation"), "log": ("对数", "log"), "hill": ("Hill 曲线", "Hill"),
+    # staggered reforms (recruitstats.models.did)
+    "type": ("比较类型", "comparison"), "weight": ("权重", "weight"),
+    "treated vs never": ("改革组 vs 从未改革组", "treated vs never treated"),
+    "earlier vs later": ("早改革组 vs 尚未改革的晚组", "earlier vs later (not yet treated)"),
+    "later vs earlier": ("晚改革组 vs 已改革的早组", "later vs earlier (already treated)"),
+    "reform_cycle": ("改革批次", "reform cycle"), "districts": ("区县数", "districts"),
+    "never (in this panel)": ("未改革（本面板内）", "never (in this panel)"),
 }
 
 
@@ -109,8 +144,33 @@ def _cell(v: object, lang: str) -> str:
     return label(str(v), lang)
 
 
+class ReportTable(pd.DataFrame):
+    """A table of text for a report that leaves out a row numbering (0, 1, ...) carrying no meaning."""
+
+    _metadata = ["show_index"]
+    show_index: bool = True
+
+    @property
+    def _constructor(self):
+        return ReportTable
+
+    def _repr_html_(self) -> str | None:
+        if self.show_index:
+            return super()._repr_html_()
+        return self.to_html(index=False, border=1)
+
+    def __repr__(self) -> str:
+        return super().__repr__() if self.show_index else self.to_string(index=False)
+
+
+def _numbering(index: pd.Index) -> bool:
+    """True for a default RangeIndex (0..n-1, unnamed): row numbers, not labels."""
+    return (isinstance(index, pd.RangeIndex) and index.name is None and index.start == 0
+            and index.step == 1)
+
+
 def format_table(df: pd.DataFrame | pd.Series, *, lang: str = "zh", digits: Mapping[str, int] | int | None = None,
-                 percent: Sequence[str] = ()) -> pd.DataFrame:
+                 percent: Sequence[str] = ()) -> ReportTable:
     """A table of text for a report.
 
     Parameters
@@ -123,10 +183,12 @@ def format_table(df: pd.DataFrame | pd.Series, *, lang: str = "zh", digits: Mapp
 
     Returns
     -------
-    DataFrame of strings (missing values as "—"), columns and index labels translated.
+    ReportTable
+        A DataFrame of strings (missing values as "—"), columns and index labels
+        translated; a default RangeIndex (0..n-1) is not shown.
     """
     frame = df.to_frame() if isinstance(df, pd.Series) else df
-    out = pd.DataFrame(index=frame.index)
+    out = ReportTable(index=frame.index)
     for col in frame.columns:
         s = frame[col]
         if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
@@ -140,10 +202,13 @@ def format_table(df: pd.DataFrame | pd.Series, *, lang: str = "zh", digits: Mapp
             out[col] = [_cell(v, lang) for v in s]
     out.columns = _labels(frame.columns, lang)
     out.index = _labels(frame.index, lang)
+    out.show_index = not _numbering(frame.index)
     return out
 
 
-def format_protected(protected, *, lang: str = "zh", mark: str = "*", **options) -> pd.DataFrame:
+def format_protected(protected, *, lang: str = "zh", mark: str = "*", **options) -> ReportTable:
     """:func:`format_table` of a disclosure-controlled table, hidden cells shown as ``mark``."""
     out = format_table(protected.values, lang=lang, **options)
-    return out.mask(protected.mask.to_numpy(), mark)
+    shown = out.mask(protected.mask.to_numpy(), mark)
+    shown.show_index = out.show_index
+    return shown
