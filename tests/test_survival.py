@@ -229,6 +229,18 @@ def test_share_returned_within_matches_lifelines(sim_durations):
     assert km.share_returned_within(120)["share"].isna().all()
 
 
+def test_share_returned_within_counts_the_returns_within_each_horizon(sim_durations):
+    km = kaplan_meier(sim_durations, by="door_visit")
+    share = km.share_returned_within((15, 45, 90))
+    for row in share.itertuples():
+        sub = sim_durations[sim_durations["door_visit"].astype(str) == row.group]
+        within = int((sub["event"].eq(1) & sub["duration"].le(row.days)).sum())
+        assert row.events_within == within and row.events == int(sub["event"].sum())
+    by_group = share.set_index(["group", "days"])["events_within"]
+    assert (by_group.xs(15, level="days") <= by_group.xs(45, level="days")).all()
+    assert (by_group.xs(45, level="days") < by_group.xs(90, level="days")).any()  # not the total twice
+
+
 # --- proportional-hazards check ----------------------------------------------
 
 @pytest.mark.parametrize("transform", ["identity", "log"])

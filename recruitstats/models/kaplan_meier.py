@@ -121,7 +121,9 @@ class KMResult:
 
         Returns
         -------
-        DataFrame with ``group``, ``days``, ``share``, ``se``, ``low``, ``high``, ``n``, ``events``.
+        DataFrame with ``group``, ``days``, ``share``, ``se``, ``low``, ``high``, ``n``,
+        ``events_within`` (returns on or before ``days``: the count beside the share) and
+        ``events`` (all the group's returns in the window, whatever ``days``).
         """
         s = self.survival_at(days)
         out = s[["group", "days"]].copy()
@@ -130,8 +132,14 @@ class KMResult:
         out["low"] = 1 - s["high"]
         out["high"] = 1 - s["low"]
         out["n"] = s["n"]
+        out["events_within"] = [self.events_within(g, d) for g, d in zip(s["group"], s["days"])]
         out["events"] = s["events"]
         return out
+
+    def events_within(self, group: str, days: float) -> int:
+        """Returns of ``group`` on or before day ``days`` (events with duration <= days)."""
+        t = self.table[self.table["group"] == group]
+        return int(t.loc[t["time"] <= days, "n_events"].sum())
 
 
 def kaplan_meier(
