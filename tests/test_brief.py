@@ -15,7 +15,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from recruitstats.report.brief import build_brief, collect, compose, fmt, inputs_from_results  # noqa: E402
+from recruitstats.report.brief import build_brief, collect, compose, fmt, inputs_from_results, period_text  # noqa: E402,E501
 from recruitstats.report.brief import Bullets  # noqa: E402
 from recruitstats.report.brief_render import render_html  # noqa: E402
 from recruitstats.report.style import text  # noqa: E402
@@ -61,6 +61,12 @@ class _Spans(HTMLParser):
         if self._key is not None:
             self.nums[self._key] = (self._val, data)
             self._key = None
+
+
+def _two(value: float) -> str:
+    """A number to two decimals as the brief shows it: as `fit --json` rounds it, no sign on a zero."""
+    out = f"{value:.2f}"
+    return "0.00" if out == "-0.00" else out
 
 
 def _html(built, lang):
@@ -133,7 +139,7 @@ def test_numbers_in_the_brief_equal_those_of_the_results(built, inputs):
             for field in ("coef", "ci_low", "ci_high"):
                 value, shown = nums[f"signup.{lever}.{field}"]
                 assert value == e[field]
-                assert shown == f"{e[field]:.2f}"  # as `fit signup --json` gives it, to two decimals
+                assert shown == _two(e[field])  # as `fit signup --json` gives it, to two decimals
         for lever, row in inputs.signup_effects.iterrows():
             value, shown = nums[f"signup.{lever}.additional"]
             assert value == row["additional"] and float(shown.replace(",", "")) == pytest.approx(value, abs=0.05)
@@ -214,7 +220,7 @@ def test_no_small_count_and_no_personal_data(built, inputs, panel):
 
 
 def test_format_is_the_one_place_numbers_become_text():
-    assert fmt(0.1002, "coef", "en") == "0.10" and fmt(-0.0046, "coef", "zh") == "-0.00"
+    assert fmt(0.1002, "coef", "en") == "0.10" and fmt(-0.0046, "coef", "zh") == "0.00"
     assert fmt(2094.4, "yuan", "zh") == "2,094" and fmt(0.00549, "pct2", "en") == "0.55%"
     assert fmt(float("inf"), "yuan", "zh") == "无上限" and fmt(float("nan"), "coef", "en") == "—"
 
@@ -246,7 +252,7 @@ def test_an_office_file_in_gbk_with_chinese_headers_is_never_called_synthetic(pa
         assert not re.search(r"synthetic|simulat|模拟", html, re.IGNORECASE), p.name
         assert "第110101区" in html  # districts by name, as the office wrote them
         value, shown = _numbers(html)["signup.publicity.coef"]
-        assert shown == f"{value:.2f}"
+        assert shown == _two(value)
 
 
 def test_parts_the_data_cannot_give_are_left_out_and_said(panel):
@@ -321,8 +327,8 @@ def test_league_section_says_which_rankings_the_data_support(inputs):
         brief = compose(inputs, lang, figures=False)
         figures = next(s for s in brief.sections if s.title == text("sec.figures", lang))
         said = "\n".join(p.plain for b in figures.blocks if isinstance(b, Bullets) for p in b.items)
-        statements = inputs.league.statements(lang)
-        assert statements and all(line in said for line in statements)
+        statements = inputs.league.statements(lang)  # in the league table's words, periods as the brief says them
+        assert statements and all(period_text(line, lang) in said for line in statements)
 
 
 def test_a_relative_scheme_path_is_read_from_the_config_folder(panel, tmp_path, monkeypatch):
@@ -365,13 +371,13 @@ def test_headline_quotes_fit_signup_json(built, inputs, tmp_path, monkeypatch, c
         for lever, e in effects.items():
             for field in ("coef", "ci_low", "ci_high"):
                 value, shown = nums[f"signup.{lever}.{field}"]
-                assert value == e[field] and shown == f"{e[field]:.2f}"
+                assert value == e[field] and shown == _two(e[field])
         for lever in ("publicity", "stipend"):  # logged levers: the coefficient is the elasticity
             assert el.loc[lever, "estimate"] == pytest.approx(effects[lever]["coef"], rel=1e-8)
             assert el.loc[lever, "ci_low"] == pytest.approx(effects[lever]["ci_low"], rel=1e-6)
         for field, col in (("elasticity", "estimate"), ("elasticity_low", "ci_low"), ("elasticity_high", "ci_high")):
             value, shown = nums[f"signup.outreach.{field}"]
-            assert value == el.loc["outreach", col] and shown == f"{value:.2f}"
+            assert value == el.loc["outreach", col] and shown == _two(value)
         assert 0 < el.loc["outreach", "estimate"] < effects["outreach"]["coef"]  # b v / (1 + v) < b
     words = compose(inputs, "en", figures=False).plain_text()
     assert f"coefficient b = {effects['outreach']['coef']:.3f} is not an elasticity" in words
@@ -416,7 +422,7 @@ def test_planning_evidence_is_quoted_from_its_results(built, inputs):
         nums = _numbers(_html(built, lang))
         for key, value in (("att", att["estimate"]), ("att_low", att["ci_low"]), ("att_high", att["ci_high"]),
                            ("twfe", naive["estimate"]), ("twfe_low", naive["ci_low"]), ("twfe_high", naive["ci_high"])):
-            assert nums[f"planning.reform.{key}"] == (value, f"{value:.2f}")
+            assert nums[f"planning.reform.{key}"] == (value, _two(value))
         for key, col in (("change", "change"), ("pi_low", "pi_low"), ("pi_high", "pi_high")):
             assert nums[f"planning.scenario.{key}"] == (row[col], f"{row[col]:,.0f}")
         if pl.reform.pretrend_test()["p_value"] < 0.05:  # said when the pre-trends fail
@@ -437,6 +443,8 @@ def test_planning_evidence_the_data_cannot_give_is_said(inputs, panel):
     for lang, words in (("en", "no district raised the family allowance"), ("zh", "没有区县")):
         assert words in _planning_words(compose(replace(inputs, planning=none), lang, figures=False))
     broken = planning_evidence(panel.drop(columns=["avg_wage"]), inputs.signup)
-    assert broken.reform is None and "avg_wage" in broken.reform_note
+    assert broken.reform is None and "avg_wage" in broken.reform_note.en and "avg_wage" in broken.reform_note.zh
     said = _planning_words(compose(replace(inputs, planning=broken), "en", figures=False))
     assert "cannot be evaluated" in said and "Scenario:" in said  # the brief goes on
+    said_zh = _planning_words(compose(replace(inputs, planning=broken), "zh", figures=False))
+    assert broken.reform_note.zh in said_zh and "no avg_wage" not in said_zh

@@ -36,7 +36,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, type=Path, help="output folder (created)")
     p.add_argument("--lang", default=None,
                    help="languages, comma-separated: zh,en (default: the config's, else zh,en)")
-    p.add_argument("--config", default=None, type=Path, help="project config (recruitstats.toml)")
+    p.add_argument("--config", default=None, type=Path,
+                   help="project config (default: ./recruitstats.toml if present, else the built-in defaults)")
     p.set_defaults(func=run)
 
 
@@ -51,14 +52,15 @@ def _langs(value: str | None, config) -> tuple[str, ...]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from recruitstats.config import load_config
+    from recruitstats.config import find_config, load_config
     from recruitstats.report.brief import build_brief
 
     if args.config is not None and not args.config.is_file():
         raise InputError(f"config file not found: {args.config}", file=str(args.config))
     if not args.data.exists():
         raise InputError(f"data not found: {args.data}", file=str(args.data))
-    config = load_config(args.config)
+    # as `run`: without --config, ./recruitstats.toml when there is one (the footer names it)
+    config = load_config(args.config if args.config is not None else find_config())
     langs = _langs(args.lang, config)
     for path in build_brief(args.data, args.out, langs=langs, config=config):
         print(path)

@@ -21,7 +21,7 @@ import hashlib
 import inspect
 import math
 import string
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, Sequence, Union
@@ -32,8 +32,9 @@ import pandas as pd
 from recruitstats.errors import InputError
 from recruitstats.report.style import check_lang, text
 
-__all__ = ["Num", "Para", "Bullets", "Subheading", "Table", "Figure", "Section", "Brief", "BriefInputs",
-           "Planning", "planning_evidence", "collect", "inputs_from_results", "compose", "build_brief", "fmt"]
+__all__ = ["Num", "Para", "Bullets", "Subheading", "Table", "Figure", "Section", "Brief", "BriefInputs", "Reason",
+           "Planning", "planning_evidence", "collect", "inputs_from_results", "compose", "build_brief", "fmt",
+           "cycle_text", "period_text"]
 
 
 # --- the structure -------------------------------------------------------------
@@ -166,7 +167,8 @@ def fmt(value: float, kind: str, lang: str) -> str:
     ``kind``: ``"coef"`` (two decimals, as ``fit --json`` is quoted), ``"coef3"`` (three decimals), ``"count"``
     (whole number, thousands separated), ``"flow"``/``"flow2"`` (one/two decimals), ``"yuan"`` (whole
     yuan), ``"pct"`` (a share as percent, one decimal), ``"pct2"`` (two decimals),
-    ``"multiple"`` (two decimals and ×), ``"int"``.
+    ``"multiple"`` (two decimals and ×), ``"int"``, ``"price"`` (a unit cost: up to two decimals).
+    A value that rounds to zero is shown without a minus sign (``0.00``).
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return text("na", lang)
@@ -192,8 +194,36 @@ def fmt(value: float, kind: str, lang: str) -> str:
         out = "< 0.001" if value < 0.001 else f"= {value:.3f}"
     elif kind == "int":
         out = f"{int(value)}"
+    elif kind == "price":  # a unit cost: whole yuan, or fen when it has them (12.5)
+        out = f"{value:,.2f}".rstrip("0").rstrip(".")
     else:
         raise ValueError(f"unknown number kind {kind!r}")
+    if out.startswith("-") and not any(c in "123456789" for c in out):
+        out = out[1:]  # a value that rounds to zero is shown without a sign: "0.00", never "-0.00"
+    return out
+
+
+_CYCLE = r"(\d{4})\s*H([12])"
+
+
+def cycle_text(cycle: str, lang: str) -> str:
+    """A call-up cycle as a reader says it: ``2016H2`` -> ``2016年下半年`` (zh), ``2016 H2`` (en)."""
+    import re
+
+    def say(m) -> str:
+        return f"{m.group(1)}年{'上' if m.group(2) == '1' else '下'}半年" if lang == "zh" \
+            else f"{m.group(1)} H{m.group(2)}"
+
+    return re.sub(_CYCLE, say, str(cycle))
+
+
+def period_text(text_: str, lang: str) -> str:
+    """Cycles and periods in a text as a reader says them: ``2016H2–2025H2`` -> ``2016年下半年至2025年下半年``."""
+    import re
+
+    out = cycle_text(text_, lang)
+    if lang == "zh":
+        out = re.sub(r"(半年)\s*[–-]\s*(\d{4}年)", r"\1至\2", out)
     return out
 
 
@@ -224,6 +254,38 @@ def sentence(key: str, lang: str, **values: Any) -> Para:
     return Para(tuple(runs))
 
 
+@dataclass(frozen=True)
+class Reason:
+    """Why a part of the brief is missing or limited, in each language.
+
+    ``detail`` keeps the error's own words for logs and tests; the brief never shows it
+    (a reader gets a sentence in the brief's language, not an exception).
+    """
+
+    zh: str
+    en: str
+    detail: str = ""
+
+    def say(self, lang: str) -> str:
+        """The reason in ``lang``."""
+        return self.zh if lang == "zh" else self.en
+
+    def __str__(self) -> str:
+        return self.en
+
+
+def reason_of(exc: Exception, check=None) -> Reason:
+    """An error as a sentence a reader understands: the requirement check's words when it explains it."""
+    problems = getattr(exc, "problems", None) or []
+    detail = "; ".join(p.message for p in problems) or f"{type(exc).__name__}: {exc}"
+    if check is not None and not check.runs:
+        return Reason(check.zh, check.en, detail)
+    if isinstance(exc, InputError):
+        return Reason("这些数据不满足这项分析的要求。", "these data do not meet what this analysis needs.", detail)
+    return Reason("计算未能完成（程序内部错误，请报告）。",
+                  "the computation failed (an internal error; please report it).", detail)
+
+
 # --- inputs: results computed once ------------------------------------------------
 
 @dataclass(frozen=True)
@@ -240,7 +302,9 @@ class BriefInputs:
     coverage : districts, cycles, first and last cycle.
     provenance : files (name, sha256), version, date, config.
     synthetic, threshold, pct : the data's label, the suppression threshold, the "+x%".
-    skipped : (part, reason) for each part the data could not give.
+    skipped : (part, :class:`Reason`) for each part the data could not give.
+    left_out : (model, lever, :class:`Reason`) for each lever the data cannot measure (left out of that model).
+    unit_costs : column -> (yuan per unit, True when it is the built-in default) for each unit cost used.
     """
 
     signup: Any
@@ -257,8 +321,10 @@ class BriefInputs:
     synthetic: bool
     threshold: int = 5
     pct: float = 10.0
-    skipped: tuple[tuple[str, str], ...] = ()
+    skipped: tuple[tuple[str, Reason], ...] = ()
     planning: Planning | None = None
+    left_out: tuple[tuple[str, str, Reason], ...] = ()
+    unit_costs: dict = field(default_factory=dict)
 
 
 #: Seed of every random step of the brief (league-table ranks, scenario draws, DiD bands).
@@ -275,17 +341,17 @@ class Planning:
     ----------
     reform : Callaway-Sant'Anna result of the allowance reforms (None when not estimated).
     twfe : the naive two-way fixed-effects estimate beside it.
-    reform_note : None, ``"none"`` (no district raised the allowance enough) or why it failed.
+    reform_note : None, ``"none"`` (no district raised the allowance enough) or why it failed (a :class:`Reason`).
     scenario : a :class:`~recruitstats.planning.scenarios.ScenarioResult` for next cycle.
-    scenario_note : why there is no scenario (None when there is one).
+    scenario_note : why there is no scenario (a :class:`Reason`; None when there is one).
     min_rise : the rise of the allowance (relative to the wage) that counts as a reform.
     """
 
     reform: Any = None
     twfe: Any = None
-    reform_note: str | None = None
+    reform_note: str | Reason | None = None
     scenario: Any = None
-    scenario_note: str | None = None
+    scenario_note: Reason | None = None
     min_rise: float = 0.1
 
 
@@ -312,27 +378,53 @@ def _is_synthetic(panel: pd.DataFrame) -> bool:
     return any("SYNTHETIC" in str(v).upper() for v in pd.unique(panel["data_source"].dropna()))
 
 
-def _fit_models(panel: pd.DataFrame, config) -> tuple[Any, Any]:
-    """The sign-up and discharge models of the config (the default specs when it names none).
+def assess_panel(panel: pd.DataFrame, config):
+    """What the panel supports under the config (:func:`recruitstats.requirements.assess`)."""
+    from recruitstats.requirements import assess
 
-    Unless the config has its own ``[models.discharge]`` table, the discharge model
-    also takes follow-up contacts (per 100 recruits) when the panel records them:
-    the brief reports the effect of outreach and follow-up contacts on returns.
+    return assess(panel, synthetic=_is_synthetic(panel), levers=dict(getattr(config, "levers", {}) or {}),
+                  unit_costs=dict(getattr(config, "unit_costs", {}) or {}))
+
+
+def _supported(spec, checks, model: str) -> tuple[Any, list[tuple[str, str, Reason]]]:
+    """The spec without the levers whose data are missing, and (model, lever, why) for each left out."""
+    from recruitstats.levers import DEFAULT_LEVERS
+
+    gone = {checks.lever_entries.get(role, role): checks.get(f"{model}.{role}")
+            for role in DEFAULT_LEVERS if role not in checks.levers(model)}
+    left = [(model, lever, Reason(c.zh, c.en)) for lever, c in gone.items() if lever in spec.levers]
+    return replace(spec, levers=tuple(lv for lv in spec.levers if lv not in gone)), left
+
+
+def _fit_models(panel: pd.DataFrame, config, checks=None) -> tuple[Any, Any, list, list]:
+    """The sign-up and discharge models of the config, on the levers the data support.
+
+    Returns (signup, discharge or None, levers left out, parts skipped). A lever whose
+    columns the panel lacks is left out of the model and said; a sign-up model that cannot
+    be fitted at all is an :class:`InputError`. Unless the config has its own
+    ``[models.discharge]`` table, the discharge model also takes follow-up contacts (per
+    100 recruits) when the panel records them.
     """
-    from dataclasses import replace
-
     from recruitstats.models.rates import fit_model
     from recruitstats.specs import spec_from_config
 
-    signup = fit_model(spec_from_config("signup", config), panel)
+    checks = checks if checks is not None else assess_panel(panel, config)
+    if not checks.can("signup"):
+        c = checks.get("signup")
+        raise InputError(f"{c.en} / {c.zh}")
+    spec, left = _supported(spec_from_config("signup", config), checks, "signup")
+    signup = fit_model(spec, panel)
     if not {"returned", "enlisted"} <= set(panel.columns):
-        return signup, None
-    spec = spec_from_config("discharge", config)
+        return signup, None, left, []
+    if not checks.can("discharge"):
+        c = checks.get("discharge")
+        return signup, None, left, [("discharge", Reason(c.zh, c.en))]
+    spec, left_d = _supported(spec_from_config("discharge", config), checks, "discharge")
     own = "discharge" in (getattr(config, "models", {}) or {})
     if not own and "followup_contacts" in panel and "followup_contacts" not in spec.levers \
             and panel["followup_contacts"].notna().any():
         spec = replace(spec, levers=(*spec.levers, "followup_contacts"))
-    return signup, fit_model(spec, panel)
+    return signup, fit_model(spec, panel), left + left_d, []
 
 
 def _call(func, result, *, panel, config, pct: float):
@@ -383,16 +475,36 @@ def inputs_from_results(signup, discharge, *, panel: pd.DataFrame, config=None, 
         if why:
             d_effects, d_costs = None, None
             skipped.append(("policy.discharge", why))
-    prov = {"files": [(Path(f).name, sha256(f)) for f in files], "version": __version__,
+    prov = {"files": _hashes(files), "version": __version__,
             "date": date.today().isoformat(), "config": _config_text(config), "scheme": _scheme_text(config)}
     return BriefInputs(signup=signup, discharge=discharge, elasticities=e, signup_effects=effects,
                        signup_costs=costs, discharge_effects=d_effects, discharge_costs=d_costs,
                        scorecard=scorecard, league=league, coverage=_coverage(panel), provenance=prov,
                        synthetic=_is_synthetic(panel), threshold=int(getattr(config, "threshold", 5)), pct=pct,
-                       skipped=tuple(skipped))
+                       skipped=tuple(skipped), unit_costs=_unit_costs(config))
 
 
-def _check_predictions(result, effects: pd.DataFrame) -> str | None:
+def _unit_costs(config) -> dict[str, tuple[float, bool]]:
+    """Column -> (yuan per unit, whether it is the built-in default rather than the office's own figure)."""
+    import tomllib
+
+    own: dict = {}
+    source = getattr(config, "source", None)
+    if source and Path(source).is_file():
+        try:
+            own = tomllib.loads(Path(source).read_text(encoding="utf-8-sig")).get("unit_costs", {}) or {}
+        except (OSError, ValueError):
+            own = {}
+    return {col: (float(v), col not in own) for col, v in (getattr(config, "unit_costs", {}) or {}).items()}
+
+
+def _hashes(files: Sequence[str | Path]) -> list[tuple[str, str]]:
+    """(name, SHA-256) of each input file, once each, in order."""
+    paths = dict.fromkeys(Path(f) for f in files if f is not None and Path(f).is_file())
+    return [(p.name, sha256(p)) for p in paths]
+
+
+def _check_predictions(result, effects: pd.DataFrame) -> Reason | None:
     """Why the policy quantities of a result cannot be quoted, or None when they can.
 
     "+x%" numbers are differences of the model's predictions. At the data the
@@ -407,8 +519,10 @@ def _check_predictions(result, effects: pd.DataFrame) -> str | None:
     predicted = float(effects["baseline"].iloc[0])
     if abs(predicted - fitted) <= 1e-6 * max(1.0, abs(fitted)):
         return None
-    return (f"predictions at the estimates give {predicted:.4g} per cycle but the fitted values {fitted:.4g}; "
-            "the +x% effects and costs are not quoted")
+    p = {lang: (fmt(predicted, "flow2", lang), fmt(fitted, "flow2", lang)) for lang in ("zh", "en")}
+    return Reason(f"按估计值预测每批次为 {p['zh'][0]}，而拟合值为 {p['zh'][1]}",
+                  f"predictions at the estimates give {p['en'][0]} per cycle but the fitted values {p['en'][1]}",
+                  f"predicted {predicted!r}, fitted {fitted!r}")
 
 
 def _config_text(config) -> str | None:
@@ -444,6 +558,10 @@ def scheme_path(config) -> str | Path:
     return Path(source).parent / scheme if source else Path(scheme)
 
 
+_NO_RETURNS = Reason("数据中没有退兵人数（returned）和批准入伍人数（enlisted）两列，无法计算退兵率。",
+                     "the data have no returned and enlisted columns, so no return rate can be computed.")
+
+
 def _league(panel: pd.DataFrame, config) -> Any:
     from recruitstats.report.league import league_table
 
@@ -452,12 +570,14 @@ def _league(panel: pd.DataFrame, config) -> Any:
     return league_table(panel, "return", threshold=int(getattr(config, "threshold", 5)), seed=SEED)
 
 
-def _try(what: str, func) -> tuple[Any, tuple[str, str] | None]:
-    """``func()``, or None and (what, why) when the data cannot give it (the brief says so)."""
+def _try(what: str, func, check=None) -> tuple[Any, tuple[str, Reason] | None]:
+    """``func()``, or None and (what, why) when the data cannot give it (the brief says so, in words)."""
     try:
         return func(), None
     except InputError as exc:
-        return None, (what, "; ".join(p.message for p in exc.problems) or str(exc))
+        if what == "league" and "no returned and enlisted" in str(exc):
+            return None, (what, replace(_NO_RETURNS, detail=str(exc)))
+        return None, (what, reason_of(exc, check))
 
 
 def collect(panel: pd.DataFrame, *, config=None, files: Sequence[str | Path] = ()) -> BriefInputs:
@@ -477,39 +597,35 @@ def collect(panel: pd.DataFrame, *, config=None, files: Sequence[str | Path] = (
     from recruitstats.report.scorecard import scorecard
 
     config = _config(config)
-    signup, discharge = _fit_models(panel, config)
+    checks = assess_panel(panel, config)
+    signup, discharge, left_out, skipped = _fit_models(panel, config, checks)
     card, why_card = _try("scorecard", lambda: scorecard(panel, scheme_path(config), threshold=int(config.threshold)))
     league, why_league = _try("league", lambda: _league(panel, config))
     inputs = inputs_from_results(signup, discharge, panel=panel, config=config, scorecard=card, league=league,
                                  files=files)
-    return replace(inputs, skipped=inputs.skipped + tuple(w for w in (why_card, why_league) if w),
-                   planning=planning_evidence(panel, signup))
+    return replace(inputs, skipped=inputs.skipped + tuple(skipped) + tuple(w for w in (why_card, why_league) if w),
+                   planning=planning_evidence(panel, signup, checks=checks), left_out=tuple(left_out))
 
 
-def _reason(exc: Exception) -> str:
-    """An error in a sentence: the input problems' messages, or the error's type and message."""
-    problems = getattr(exc, "problems", None)
-    if problems:
-        return "; ".join(p.message for p in problems)
-    return str(exc) if isinstance(exc, InputError) else f"{type(exc).__name__}: {exc}"
-
-
-def _reforms(panel: pd.DataFrame, min_rise: float) -> tuple[Any, Any, str | None]:
+def _reforms(panel: pd.DataFrame, min_rise: float, checks) -> tuple[Any, Any, str | Reason | None]:
     """Staggered allowance reforms: Callaway-Sant'Anna (not-yet-treated controls) and naive TWFE."""
     from recruitstats.models.did import fit_staggered, fit_twfe, reform_cohorts
 
     try:
         if reform_cohorts(panel, min_rise=min_rise)["reform_cycle"].isna().all():
             return None, None, "none"
+        check = checks.get("reforms")
+        if not check.runs:  # the requirement check says why, in words
+            return None, None, Reason(check.zh, check.en)
         # analytic intervals from influence functions; 99 multiplier draws (the least allowed) only
         # feed the uniform event-study band, which the brief does not quote
         cs = fit_staggered(panel, seed=SEED, control="not_yet", min_rise=min_rise, reps=99)
         return cs, fit_twfe(panel, min_rise=min_rise), None
     except Exception as exc:  # noqa: BLE001 - a supplementary analysis that fails is said, the brief goes on
-        return None, None, _reason(exc)
+        return None, None, reason_of(exc, checks.get("reforms"))
 
 
-def _scenario(signup) -> tuple[Any, str | None]:
+def _scenario(signup, checks) -> tuple[Any, Reason | None]:
     """Next cycle with the scenario lever changed, prediction intervals from 1,000 parameter draws."""
     from recruitstats.planning import next_cycle
 
@@ -517,21 +633,26 @@ def _scenario(signup) -> tuple[Any, str | None]:
     if lever not in signup.params.index:
         lever = next((lv for lv in signup.levers if lv in signup.params.index), None)
     if lever is None:
-        return None, "no identified lever in the sign-up model"
+        return None, Reason("报名模型中没有可识别的措施。", "no lever of the sign-up model is identified.")
     try:
         return next_cycle(signup, {lever: factor}, seed=SEED, reps=1000), None
     except Exception as exc:  # noqa: BLE001 - as for the reforms
-        return None, _reason(exc)
+        return None, reason_of(exc, checks.get("planning.scenario"))
 
 
-def planning_evidence(panel: pd.DataFrame, signup, *, min_rise: float = 0.1) -> Planning:
+def planning_evidence(panel: pd.DataFrame, signup, *, min_rise: float = 0.1, checks=None) -> Planning:
     """The planning evidence of the brief: allowance reforms and a next-cycle scenario.
 
-    An analysis the data cannot support is not an error: its note says why, and the
-    brief says so in one sentence.
+    An analysis the data cannot support is not an error: its note says why (a
+    :class:`Reason`), and the brief says so in one sentence in its language.
+    ``checks``: the panel's :func:`recruitstats.requirements.assess` (computed when None).
     """
-    reform, twfe, note = _reforms(panel, min_rise)
-    scenario, why = _scenario(signup)
+    if checks is None:
+        from recruitstats.requirements import assess
+
+        checks = assess(panel, min_rise=min_rise)
+    reform, twfe, note = _reforms(panel, min_rise, checks)
+    scenario, why = _scenario(signup, checks)
     return Planning(reform=reform, twfe=twfe, reform_note=note, scenario=scenario, scenario_note=why,
                     min_rise=min_rise)
 
@@ -553,7 +674,7 @@ def compose(inputs: BriefInputs, lang: str, *, figures: bool = True) -> Brief:
     title = text("brief.title", lang) + (text("brief.title_synthetic", lang) if inputs.synthetic else "")
     cov = inputs.coverage
     subtitle = text("brief.coverage", lang, districts=cov["districts"], cycles=cov["cycles"],
-                    first=cov["first"], last=cov["last"])
+                    first=cycle_text(cov["first"], lang), last=cycle_text(cov["last"], lang))
     sections = [bs.headline(inputs, lang), bs.planning_section(inputs, lang), bs.scorecard_section(inputs, lang),
                 bs.figures_section(inputs, lang, draw=figures), bs.cannot_tell(inputs, lang),
                 bs.methods(inputs, lang)]
@@ -575,6 +696,7 @@ def build_brief(
     formats: Sequence[str] = ("html", "pdf", "docx"),
     xlsx: bool = True,
     figures: bool = True,
+    sources: Sequence[str | Path] = (),
 ) -> list[Path]:
     """Write ``brief.<lang>.{html,pdf,docx}`` (and ``tables.xlsx``) for a data folder or panel file.
 
@@ -588,6 +710,8 @@ def build_brief(
     formats : which of ``html``, ``pdf``, ``docx`` to write.
     xlsx : also write the tables to ``tables.xlsx``.
     figures : draw the figures (False only for quick checks of the text).
+    sources : the original input files (``run`` passes them): their names and SHA-256 go into the
+        provenance footer instead of ``data``'s panel file (which for ``run`` is a temporary copy).
 
     Returns
     -------
@@ -602,9 +726,11 @@ def build_brief(
         raise InputError(f"unknown brief format(s) {', '.join(bad)}; choose from html, pdf, docx")
     config = _config(config)
     if inputs is None:
-        panel_file = _panel_file(data)
+        panel_file = _panel_file(data) if panel is None or not sources else None
         panel = _load(panel_file) if panel is None else panel
-        inputs = collect(panel, config=config, files=[panel_file])
+        inputs = collect(panel, config=config, files=list(sources) or [panel_file])
+    elif sources:
+        inputs = replace(inputs, provenance={**inputs.provenance, "files": _hashes(sources)})
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     written = []

@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 
 from recruitstats.report.brief import (
-    BriefInputs, Bullets, Figure, Para, Section, Subheading, Table, finite, joined, num, sentence)
+    BriefInputs, Bullets, Figure, Para, Reason, Section, Subheading, Table, cycle_text, finite, joined, num,
+    period_text, sentence)
 from recruitstats.report.figures import _registry_key, term_label
 from recruitstats.report.style import text
 
@@ -50,8 +51,7 @@ def _signup_lever(inputs: BriefInputs, lever: str, lang: str) -> list[Para]:
     name = term_label(lever, lang, result=res)
     effects = res.to_dict()["effects"]
     if lever not in effects:
-        reason = res.not_identified.get(lever, "")
-        return [sentence("f.not_identified", lang, lever=name, reason=reason)]
+        return [sentence("f.not_identified", lang, lever=name, reason=_why_not_identified(res, lever, lang))]
     e = effects[lever]
     k = f"signup.{lever}"
     vals = dict(lever=name, level=_level(res), coef=num(f"{k}.coef", e["coef"], "coef", lang),
@@ -66,7 +66,48 @@ def _signup_lever(inputs: BriefInputs, lever: str, lang: str) -> list[Para]:
         out = [sentence("f.coef_log1p", lang, **vals)]
     out += _plus(inputs.signup_effects, inputs.signup_costs, lever, k, name, inputs.pct, res, lang,
                  effect_key="f.plus_applicants", cost_key="f.cost_applicant", cost_old="cost_per_applicant")
-    return out
+    return out + _unit_cost(inputs, inputs.signup_costs, res, lever, "cost_per_applicant", lang)
+
+
+def _unit_cost(inputs: BriefInputs, costs, res, lever: str, cost_old: str, lang: str) -> list[Para]:
+    """Where a quoted cost's unit price comes from: the project config's assumption (or the built-in default)."""
+    from recruitstats.levers import get_lever
+
+    row = _row(costs, lever)
+    if row is None or not finite(_est(row, cost_old)):
+        return []
+    try:
+        entry = get_lever(_registry_key(res, lever))
+    except Exception:
+        return []
+    if entry.cost != "per_unit" or entry.column not in inputs.unit_costs:
+        return []
+    price, default = inputs.unit_costs[entry.column]
+    per = text(f"per_item.{entry.column}", lang) if f"per_item.{entry.column}" in _texts() \
+        else text("per_item", lang, column=_column_label(entry.column, lang))
+    out = [sentence("f.unit_cost", lang, per=per, price=num(f"unit_cost.{entry.column}", price, "price", lang))]
+    return out + ([sentence("f.unit_cost_default", lang, name=entry.column)] if default else [])
+
+
+def _texts() -> dict:
+    from recruitstats.report.style import TEXTS
+
+    return TEXTS
+
+
+def _why_not_identified(res, lever: str, lang: str) -> str:
+    """Why a lever has no estimate, in the reader's language (the model's reasons are in English)."""
+    import re
+
+    why = str(res.not_identified.get(lever, ""))
+    m = re.search(r"collinear with (.+) given the fixed effects", why)
+    if m:
+        others = [term_label(o.strip(), lang, result=res) for o in m.group(1).split(",") if o.strip()]
+        return text("ni.collinear", lang, others=("、" if lang == "zh" else ", ").join(others))
+    for pattern, key in (("absorbed by the fixed effects", "ni.absorbed"), ("same value in every row", "ni.constant")):
+        if pattern in why:
+            return text(key, lang)
+    return text("ni.other", lang)
 
 
 def _plus(effects, costs, lever, k, name, pct, res, lang, *, effect_key, cost_key, cost_old) -> list[Para]:
@@ -107,15 +148,16 @@ def _discharge_lever(inputs: BriefInputs, lever: str, lang: str) -> list[Para]:
     name = term_label(lever, lang, result=res)
     effects = res.to_dict()["effects"]
     if lever not in effects:
-        return [sentence("f.not_identified", lang, lever=name, reason=res.not_identified.get(lever, ""))]
+        return [sentence("f.not_identified", lang, lever=name, reason=_why_not_identified(res, lever, lang))]
     e = effects[lever]
     k = f"discharge.{lever}"
     out = [sentence("f.discharge_coef", lang, lever=name, level=_level(res),
                     coef=num(f"{k}.coef", e["coef"], "coef", lang),
                     low=num(f"{k}.ci_low", e["ci_low"], "coef", lang),
                     high=num(f"{k}.ci_high", e["ci_high"], "coef", lang))]
-    return out + _plus(inputs.discharge_effects, inputs.discharge_costs, lever, k, name, inputs.pct, res, lang,
-                       effect_key="f.plus_returns", cost_key="f.cost_avoided", cost_old="cost_per_avoided_return")
+    out += _plus(inputs.discharge_effects, inputs.discharge_costs, lever, k, name, inputs.pct, res, lang,
+                 effect_key="f.plus_returns", cost_key="f.cost_avoided", cost_old="cost_per_avoided_return")
+    return out + _unit_cost(inputs, inputs.discharge_costs, res, lever, "cost_per_avoided_return", lang)
 
 
 def _discharge_levers(result) -> list[str]:
@@ -144,7 +186,7 @@ def _league_paras(inputs: BriefInputs, lang: str) -> list[Para]:
         return []
     sep = "、" if lang == "zh" else ", "
     out = [sentence("f.return_rate", lang, rate=num("league.pooled_rate", lg.pooled_rate, "pct2", lang),
-                    period=lg.period)]
+                    period=period_text(lg.period, lang))]
     above, below = _beyond(lg, "above"), _beyond(lg, "below")
     if above:
         out.append(sentence("f.outliers_above", lang, names=sep.join(above)))
@@ -210,13 +252,54 @@ def headline(inputs: BriefInputs, lang: str) -> Section:
     blocks: list = []
     if inputs.synthetic:
         blocks.append(Para((text("brief.synthetic_warning", lang),)))
+    # few districts: said first, before any interval is read
+    blocks += [joined([sentence("h.caution", lang), c], lang) for c in cluster_cautions(inputs, lang)]
     signup = [joined(_signup_lever(inputs, lever, lang), lang) for lever in inputs.signup.levers]
+    signup += _left_out(inputs, "signup", lang)
     blocks += [Subheading(text("sec.signup", lang)), Bullets(tuple(signup)), _lever_table(inputs, lang)]
     if inputs.discharge is not None:
         items = _league_paras(inputs, lang)
         items += [joined(_discharge_lever(inputs, lv, lang), lang) for lv in _discharge_levers(inputs.discharge)]
+        items += _left_out(inputs, "discharge", lang)
         blocks += [Subheading(text("sec.discharge", lang)), Bullets(tuple(items))]
     return Section(text("sec.headline", lang), tuple(blocks))
+
+
+def _left_out(inputs: BriefInputs, model: str, lang: str) -> list[Para]:
+    """One line per lever the data cannot measure: which, and why (the requirement check's words)."""
+    return [sentence("f.left_out", lang, lever=term_label(lever, lang), reason=why.say(lang))
+            for m, lever, why in inputs.left_out if m == model]
+
+
+#: Fewer districts than this: cluster-robust intervals (even CRV3) cannot be relied on at all.
+UNRELIABLE_CLUSTERS = 10
+#: Fewer districts than this: the errors are the CRV3 jackknife with t(G-1) critical values.
+FEW_CLUSTERS = 40
+
+
+def _fell_back(res) -> bool:
+    """The jackknife (CRV3) could not be computed and the model used CRV1 instead."""
+    return any("CRV1 is used instead" in str(w) for w in (getattr(res, "warnings", ()) or ()))
+
+
+def cluster_cautions(inputs: BriefInputs, lang: str) -> list[Para]:
+    """How far the intervals can be trusted with few districts, per model (nothing with 40 or more)."""
+    groups: dict[tuple[int, bool], list[str]] = {}  # models with the same districts and errors: one sentence
+    for model, res in _models(inputs):
+        g = res.to_dict().get("n_clusters")
+        if g is not None and g < FEW_CLUSTERS:
+            groups.setdefault((int(g), _fell_back(res)), []).append(model)
+    out = []
+    for (g, fell_back), models in groups.items():
+        names = [text(f"model.{m}", lang) for m in models]
+        vals = dict(model="和".join(names) if lang == "zh" else _and(names, lang),
+                    clusters=num(f"{models[0]}.n_clusters", g, "int", lang),
+                    df=num(f"{models[0]}.df_t", g - 1, "int", lang))
+        parts = [sentence("c.crv1_fallback" if fell_back else "c.few_clusters", lang, **vals)]
+        if g < UNRELIABLE_CLUSTERS:
+            parts.append(sentence("c.unreliable", lang, **vals))
+        out.append(joined(parts, lang))
+    return out
 
 
 # --- planning evidence (issue #12) --------------------------------------------------------------
@@ -226,7 +309,7 @@ def _reform_paras(pl, lang: str) -> list[Para]:
     rise = f"{pl.min_rise * 100:g}"
     if pl.reform is None:
         key = "pl.no_reform" if pl.reform_note == "none" else "pl.reform_failed"
-        return [sentence(key, lang, rise=rise, reason=pl.reform_note or "")]
+        return [sentence(key, lang, rise=rise, reason=_say(pl.reform_note, lang))]
     cs, tw = pl.reform, pl.twfe
     level = f"{float(cs.options.get('level', 0.95)) * 100:g}"
     att, naive = cs.tidy().set_index("term").loc["ATT"], tw.tidy().set_index("term").loc["treated"]
@@ -258,7 +341,7 @@ def _reform_paras(pl, lang: str) -> list[Para]:
 def _scenario_paras(pl, lang: str) -> list[Para]:
     sc = pl.scenario
     if sc is None:
-        return [sentence("pl.scenario_failed", lang, reason=pl.scenario_note or "")]
+        return [sentence("pl.scenario_failed", lang, reason=_say(pl.scenario_note, lang))]
     lever, factor = next(iter(sc.changes.items()))
     r, k = sc.table.loc["applicants"], "planning.scenario"
     change = (factor - 1) * 100
@@ -269,8 +352,15 @@ def _scenario_paras(pl, lang: str) -> list[Para]:
         ("change", "change", "count"), ("low", "change_ci_low", "count"), ("high", "change_ci_high", "count"),
         ("predicted", "predicted", "count"), ("pi_low", "pi_low", "count"), ("pi_high", "pi_high", "count"),
         ("base_low", "baseline_pi_low", "count"), ("base_high", "baseline_pi_high", "count"))}
-    return [sentence("pl.scenario", lang, lever=name, pct=pct, cycle=sc.cycle,
+    return [sentence("pl.scenario", lang, lever=name, pct=pct, cycle=cycle_text(sc.cycle, lang),
                      level=f"{sc.level * 100:g}", **vals)]
+
+
+def _say(reason, lang: str) -> str:
+    """A reason in the reader's language; an old plain-text note only in English."""
+    if isinstance(reason, Reason):
+        return reason.say(lang)
+    return str(reason or "") if lang == "en" else text("ni.other", lang)
 
 
 def planning_section(inputs: BriefInputs, lang: str) -> Section | None:
@@ -314,7 +404,7 @@ def scorecard_section(inputs: BriefInputs, lang: str) -> Section | None:
             met = r[f"met_{ind.key}"]
             cells.append(cell if met is None else Para((cell, " ✓" if met else " ✗")))
         body.append(tuple(cells))
-    cycle = f"{int(last['year'])}H{int(last['half'])}"
+    cycle = cycle_text(f"{int(last['year'])}H{int(last['half'])}", lang)
     table = Table(text("tab.scorecard", lang, cycle=cycle), tuple(header), tuple(body),
                   note=suppression_note(card.threshold, lang))
     lacking = [Para((line,)) for line in card.notes(lang)]  # indicators the data cannot score
@@ -344,7 +434,7 @@ def figures_section(inputs: BriefInputs, lang: str, *, draw: bool = True) -> Sec
         blocks.append(_league_table(lg, inputs, lang))
         # which rankings and claims the data support, in the league table's own words
         blocks += [Subheading(text("sec.league_support", lang)),
-                   Bullets(tuple(Para((line,)) for line in lg.statements(lang)))]
+                   Bullets(tuple(Para((period_text(line, lang),)) for line in lg.statements(lang)))]
     return Section(text("sec.figures", lang), tuple(blocks))
 
 
@@ -400,7 +490,7 @@ def _league_table(lg, inputs: BriefInputs, lang: str) -> Table:
         rows.append((str(r["district"]), cell(f"{key}.rate", r["rate"], "pct2"),
                      cell(f"{key}.shrunken_rate", r["shrunken_rate"], "pct2"),
                      cell(f"{key}.rank", r["rank"], "int"), ci))
-    return Table(text("tab.league", lang, period=lg.period), header, tuple(rows),
+    return Table(text("tab.league", lang, period=period_text(lg.period, lang)), header, tuple(rows),
                  note=suppression_note(inputs.threshold, lang))
 
 
@@ -412,24 +502,23 @@ def _models(inputs: BriefInputs) -> list[tuple[str, Any]]:
 
 def cannot_tell(inputs: BriefInputs, lang: str) -> Section:
     """Few clusters, intervals that include zero, levers not identified, rankings, causality."""
-    items = []
+    items = cluster_cautions(inputs, lang)
     for model, res in _models(inputs):
         d = res.to_dict()
-        g = d.get("n_clusters")
-        if g is not None and g < 40:
-            items.append(sentence("c.few_clusters", lang, model=text(f"model.{model}", lang),
-                                  clusters=num(f"{model}.n_clusters", g, "int", lang),
-                                  df=num(f"{model}.df_t", g - 1, "int", lang)))
         for lever, e in d["effects"].items():
             if e["ci_low"] <= 0 <= e["ci_high"]:
                 items.append(sentence("c.wide", lang, model=text(f"model.{model}", lang),
                                       lever=term_label(lever, lang, result=res)))
-        for lever, reason in d.get("not_identified", {}).items():
+        for lever in d.get("not_identified", {}):
             items.append(sentence("c.not_identified", lang, model=text(f"model.{model}", lang),
-                                  lever=term_label(lever, lang, result=res), reason=reason))
+                                  lever=term_label(lever, lang, result=res),
+                                  reason=_why_not_identified(res, lever, lang)))
+    for model, lever, why in inputs.left_out:
+        items.append(sentence("c.left_out", lang, model=text(f"model.{model}", lang), lever=term_label(lever, lang),
+                              reason=why.say(lang)))
     for part, reason in inputs.skipped:
         key = "c.prediction_check" if part.startswith("policy.") else "c.skipped"
-        items.append(sentence(key, lang, part=text(f"part.{part}", lang), reason=reason))
+        items.append(sentence(key, lang, part=text(f"part.{part}", lang), reason=_say(reason, lang)))
     items.append(sentence("c.causal", lang))
     return Section(text("sec.cannot_tell", lang), (Bullets(tuple(items)),))
 
@@ -448,7 +537,7 @@ def methods(inputs: BriefInputs, lang: str) -> Section:
             transforms.setdefault(term_label(lever, lang, result=res), _transform(res, lever, lang))
         if d.get("dropped"):
             sep = "；" if lang == "zh" else "; "
-            what = sep.join(f"{_dropped_text(k, lang)}{'：' if lang == 'zh' else ': '}{v}"
+            what = sep.join(f"{_dropped_text(k, lang, d['dropped'])}{'：' if lang == 'zh' else ': '}{v}"
                             for k, v in d["dropped"].items())
             items.append(sentence("m.dropped", lang, model=text(f"model.{model}", lang), what=what))
     items += [sentence("m.transform", lang, lever=name, transform=words) for name, words in transforms.items()]
@@ -513,13 +602,28 @@ def _readable(words: str, lang: str) -> str:
 _DROPPED = (  # the fit's own words -> catalogue key (the rest of the text is a column name)
     (r"^rows missing (\w+)$", "drop.missing"), (r"^rows where a lever value cannot be computed$", "drop.lever"),
     (r"^rows dropped in total \(any missing value\)$", "drop.total"), (r"^rows with (\w+) = 0$", "drop.zero"),
-    (r"^\w+ groups with no variation in (\w+)$", "drop.no_variation"),
-    (r"^observations in those groups$", "drop.in_groups"))
+    (r"^observations with (\w+) <= 0$", "drop.zero"),
+    (r"^observations with missing or infinite values$", "drop.total"))
+#: the engine's "<fixed effect> groups with no variation in <outcome>": district or cycle groups
+_NO_VARIATION = r"^(\w+) groups with no variation in (\w+)$"
 
 
-def _dropped_text(what: str, lang: str) -> str:
+def _group_kind(fe: str) -> str:
+    """``district_code`` -> district, ``cycle`` -> cycle (another fixed effect: its own name)."""
+    return "district" if fe.startswith("district") else "cycle" if fe.startswith("cycle") else "other"
+
+
+def _dropped_text(what: str, lang: str, dropped: dict | None = None) -> str:
     import re
 
+    m = re.match(_NO_VARIATION, what)
+    if m:
+        kind = _group_kind(m.group(1))
+        return text(f"drop.no_variation.{kind}", lang, column=_column_label(m.group(2), lang),
+                    fe=_column_label(m.group(1), lang))
+    if what == "observations in those groups":  # which groups: the districts, the cycles, or both
+        kinds = {_group_kind(m.group(1)) for k in (dropped or {}) if (m := re.match(_NO_VARIATION, k))}
+        return text(f"drop.in_groups.{kinds.pop() if len(kinds) == 1 else 'other'}", lang)
     for pattern, key in _DROPPED:
         m = re.match(pattern, what)
         if m:

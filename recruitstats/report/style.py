@@ -211,7 +211,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "brief.title": _t("征兵工作政策简报", "Recruitment policy brief"),
     "brief.title_synthetic": _t("（模拟数据）", " (SYNTHETIC DATA, 模拟数据)"),
     "brief.coverage": _t("数据范围：{districts} 个区县，{first}至{last}共 {cycles} 个征集批次。",
-                         "Data: {districts} districts, {cycles} call-up cycles from {first} to {last}."),
+                         "Data: {districts} districts, {cycles} call-up cycles, {first}–{last}."),
     "brief.synthetic_warning": _t("本简报所用数据为模拟数据，不描述任何真实区县、单位或个人，不得作为事实引用。",
                                   "The data in this brief are synthetic: they describe no real district, office "
                                   "or person and must not be cited as facts."),
@@ -244,17 +244,17 @@ TEXTS: dict[str, dict[str, str]] = {
     "pl.no_reform": _t("优待金改革：没有区县在样本期内将优待金（相对当地平均工资）一次提高 {rise}% 以上，无法评估改革效果。",
                        "Allowance reforms: no district raised the family allowance (relative to the local wage) by "
                        "more than {rise}% at once, so no reform can be evaluated."),
-    "pl.reform_failed": _t("优待金改革的评估无法进行（{reason}）。",
-                           "The allowance reforms cannot be evaluated from these data ({reason})."),
-    "pl.scenario": _t("情景：下一批次全部区县{lever}{pct}（以 {cycle} 批次为基准）：报名人数预计增加 {change} 人"
+    "pl.reform_failed": _t("优待金改革的评估无法进行：{reason}",
+                           "The allowance reforms cannot be evaluated from these data: {reason}"),
+    "pl.scenario": _t("情景：下一批次全部区县{lever}{pct}（以{cycle}批次为基准）：报名人数预计增加 {change} 人"
                       "（{level}% 置信区间 {low} 至 {high}），合计约 {predicted} 人；计入参数不确定性和随机波动，"
                       "{level}% 预测区间为 {pi_low} 至 {pi_high} 人（不变时为 {base_low} 至 {base_high} 人）。",
                       "Scenario: {lever} {pct} in every district next cycle (based on {cycle}): about {change} more "
                       "applicants ({level}% CI {low} to {high}), {predicted} in all; with parameter uncertainty and "
                       "chance, the {level}% prediction interval for next cycle's applicants is {pi_low} to "
                       "{pi_high} ({base_low} to {base_high} without the change)."),
-    "pl.scenario_failed": _t("下一批次的情景预测无法进行（{reason}）。",
-                             "No next-cycle scenario can be predicted from these data ({reason})."),
+    "pl.scenario_failed": _t("下一批次的情景预测无法进行：{reason}",
+                             "No next-cycle scenario can be predicted from these data: {reason}"),
     "sec.scorecard": _t("“五率”记分卡", "The 五率 scorecard"),
     "sec.figures": _t("关键图表", "Key figures"),
     "sec.league_support": _t("排名能说明什么、不能说明什么", "Which rankings the data can and cannot support"),
@@ -302,16 +302,50 @@ TEXTS: dict[str, dict[str, str]] = {
     "f.cost_avoided": _t("每减少一名退兵约需 {cost} 元（{level}% 区间 {low} 至 {high} 元）。",
                           "Each avoided return costs about {cost} yuan ({level}% interval {low} to {high} yuan)."),
     "unbounded": _t("无上限", "unbounded"),
-    "c.few_clusters": _t("{model}只有 {clusters} 个区县（聚类）：区间按 t({df}) 分布计算，较宽，结论应谨慎。",
-                         "{model}: only {clusters} districts (clusters), so intervals use t({df}) critical values; "
-                         "they are wide and conclusions tentative."),
+    "h.caution": _t("注意：", "Caution:"),
+    "c.few_clusters": _t("{model}只有 {clusters} 个区县（聚类），少于 40 个：置信区间采用逐一剔除区县的刀切法（CRV3）"
+                         "标准误和 t({df}) 临界值，较宽，结论应谨慎。",
+                         "{model}: only {clusters} districts (clusters), fewer than 40, so its intervals use the "
+                         "leave-one-district-out jackknife (CRV3) and t({df}) critical values; they are wide and "
+                         "conclusions tentative."),
+    "c.crv1_fallback": _t("{model}只有 {clusters} 个区县（聚类），本应采用刀切法（CRV3）标准误，但刀切法无法计算"
+                          "（剔除某个区县后有措施无法识别），改用 CRV1 聚类稳健标准误和 t({df}) 临界值；"
+                          "聚类这么少时 CRV1 区间往往偏窄，不能视为明确的结论。",
+                          "{model}: only {clusters} districts (clusters); the jackknife (CRV3) it should use could "
+                          "not be computed (a lever is not identified without some district), so CRV1 "
+                          "cluster-robust errors with t({df}) critical values are used instead. With so few "
+                          "clusters CRV1 intervals tend to be too narrow: do not read them as clear findings."),
+    "c.unreliable": _t("区县不足 10 个，标准误、置信区间和 p 值都不可靠：点估计仅供参考，请勿据此判断显著性。",
+                       "With fewer than 10 districts its standard errors, intervals and p-values are unreliable: "
+                       "read the estimates as indications only and do not judge significance from them."),
+    "f.left_out": _t("{lever}：{reason}", "{lever}: {reason}"),
+    "c.left_out": _t("{model}未包含{lever}：{reason}", "{model}, {lever}: {reason}"),
+    "f.unit_cost": _t("成本按项目配置{per} {price} 元计算（假设）。",
+                      "Costed at {price} yuan {per}, the project config's assumption."),
+    "f.unit_cost_default": _t("该单价是内置默认值，并非本单位的数据：请在 recruitstats.toml 的 [unit_costs] 中"
+                              "（{name}）换成本单位的实际成本。",
+                              "That price is the built-in default, not the office's figure: replace it with the "
+                              "office's own cost ({name} under [unit_costs] in recruitstats.toml)."),
+    "per_item": _t("每单位{column}", "per unit of {column}"),
+    "per_item.door_visits": _t("每次入户动员", "per door visit"),
+    "per_item.followup_contacts": _t("每次新兵回访", "per follow-up contact"),
+    "per_item.brochures": _t("每份宣传册", "per brochure"),
+    "per_item.sms": _t("每条短信", "per SMS"),
+    "per_item.online_posts": _t("每条网络推送", "per online post"),
+    "per_item.posters": _t("每张标语海报", "per poster"),
+    "per_item.counselors_trained": _t("每培训一名高校辅导员", "per counsellor trained"),
+    "per_item.exemplar_talks": _t("每场榜样宣讲", "per exemplar talk"),
+    "ni.absorbed": _t("被区县和批次固定效应吸收，各区县内没有变化", "absorbed by the fixed effects: no variation within them"),
+    "ni.constant": _t("所用各行取值相同，没有变化", "the same value in every row used: no variation"),
+    "ni.collinear": _t("在固定效应下与{others}共线", "collinear with {others} given the fixed effects"),
+    "ni.other": _t("数据中没有足够的变化", "the data do not vary enough"),
     "c.wide": _t("{model}中{lever}的区间包含零：数据无法确定其效应的方向。",
                  "{model}, {lever}: the interval includes zero, so the data cannot tell the direction of its effect."),
     "c.not_identified": _t("{model}中{lever}无法识别：{reason}。", "{model}, {lever}: not identified ({reason})."),
     "c.causal": _t("估计来自区县和批次固定效应模型，反映的是同一区县内投入变化与结果变化的关联；未观测到的同期变化可能造成偏误。",
                    "Estimates come from district and cycle fixed-effects models: they compare changes within a "
                    "district over time; unobserved changes at the same time can bias them."),
-    "c.skipped": _t("本简报未包含{part}：数据不足（{reason}）。", "The brief has no {part}: the data cannot give it ({reason})."),
+    "c.skipped": _t("本简报未包含{part}：{reason}", "The brief has no {part}: {reason}"),
     "c.prediction_check": _t("本简报未引用{part}：模型在现有数据上的预测与拟合值不一致（{reason}），这些数字不可靠。",
                              "The brief does not quote {part}: the model's predictions at the data do not reproduce "
                              "its fitted values ({reason})."),
@@ -319,6 +353,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "part.policy.discharge": _t("退兵模型“增加 10%”的效果与成本",
                                 "the +10% effects and costs of the discharge model"),
     "part.scorecard": _t("“五率”记分卡", "scorecard"),
+    "part.discharge": _t("区县退兵模型", "district early-discharge model"),
     "part.league": _t("区县退兵率排名和漏斗图", "league table and funnel plot of return rates"),
     "model.signup": _t("报名模型", "Sign-up model"),
     "model.discharge": _t("退兵模型", "Discharge model"),
@@ -356,9 +391,13 @@ TEXTS: dict[str, dict[str, str]] = {
     "drop.lever": _t("无法计算措施取值的记录", "rows where a lever value cannot be computed"),
     "drop.total": _t("因缺值剔除的记录合计", "rows dropped in total (any missing value)"),
     "drop.zero": _t("{column}为 0 的记录", "rows with no {column}"),
-    "drop.no_variation": _t("{column}在各批次均无变化（如从未退兵）的区县",
-                            "districts with the same {column} in every cycle (e.g. none)"),
-    "drop.in_groups": _t("这些区县的观测", "observations in those districts"),
+    "drop.no_variation.district": _t("{column}在各批次均为零（如从未退兵）的区县",
+                                     "districts with no {column} in any cycle"),
+    "drop.no_variation.cycle": _t("{column}在全部区县均为零的批次", "cycles with no {column} in any district"),
+    "drop.no_variation.other": _t("{column}均为零的{fe}组", "{fe} groups with no {column}"),
+    "drop.in_groups.district": _t("这些区县的观测", "observations in those districts"),
+    "drop.in_groups.cycle": _t("这些批次的观测", "observations in those cycles"),
+    "drop.in_groups.other": _t("这些区县或批次的观测", "observations in those districts or cycles"),
     "m.policy": _t("“增加 {pct}%”指各区县各批次的原始投入乘以 {factor}，结果为模型自身的预测（每批次、全部区县合计）。",
                    "\"+{pct}%\" multiplies each district's raw amount in every cycle by {factor}; results are the "
                    "model's own predictions per cycle, summed over districts."),
@@ -373,7 +412,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "fig.coef": _t("报名模型各杠杆的效应及其置信区间", "Lever effects in the sign-up model, with intervals"),
     "fig.funnel": _t("各区县退兵率漏斗图（控制限）", "Funnel plot of district return rates (control limits)"),
     "fig.rank": _t("区县退兵率排名及其区间", "District ranks of the return rate with intervals"),
-    "tab.scorecard": _t("{cycle} 批次“五率”记分卡（✓ 达标，✗ 未达标）",
+    "tab.scorecard": _t("{cycle}批次“五率”记分卡（✓ 达标，✗ 未达标）",
                         "The 五率 scorecard of cycle {cycle} (✓ target met, ✗ not met)"),
     "fig.coef_discharge": _t("退兵模型各杠杆的效应及其置信区间",
                              "Lever effects in the early-discharge model, with intervals"),
