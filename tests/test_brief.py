@@ -448,3 +448,158 @@ def test_planning_evidence_the_data_cannot_give_is_said(inputs, panel):
     assert "cannot be evaluated" in said and "Scenario:" in said  # the brief goes on
     said_zh = _planning_words(compose(replace(inputs, planning=broken), "zh", figures=False))
     assert broken.reform_note.zh in said_zh and "no avg_wage" not in said_zh
+
+
+# --- the new-user walkthrough: levers, few districts, config, costs, provenance, periods, signs, reasons ---------
+
+def _section(brief, key: str) -> str:
+    sec = next(s for s in brief.sections if s.title == text(key, brief.lang))
+    out = []
+    for b in sec.blocks:
+        out += [p.plain for p in getattr(b, "items", ())] + ([b.plain] if hasattr(b, "runs") else [])
+    return "\n".join(out)
+
+
+def test_cli_brief_without_door_visits_leaves_outreach_out_and_reads_the_project_config(panel, tmp_path,
+                                                                                       monkeypatch, capsys):
+    """No door_visits column: the brief fits publicity and the allowance and says why outreach is missing;
+    without --config it reads ./recruitstats.toml, as `run` does, and names it in the footer."""
+    from recruitstats.cli import main
+    from recruitstats.config import default_config_text
+
+    data = tmp_path / "no_visits.csv"
+    panel.drop(columns=["door_visits"]).to_csv(data, index=False)
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "recruitstats.toml").write_text(
+        re.sub(r"(?m)^#?\s*threshold\s*=.*$", "threshold = 10", default_config_text()), encoding="utf-8")
+    monkeypatch.chdir(project)
+    assert main(["brief", "--data", str(data), "--out", str(tmp_path / "out"), "--lang", "en"]) == 0, \
+        capsys.readouterr().err
+    html = (tmp_path / "out" / "brief.en.html").read_text(encoding="utf-8")
+    assert "recruitstats.toml (SHA-256" in html and "fewer than 10 people" in html
+    assert "no door_visits values in the data: the outreach lever is left out" in html
+    nums = _numbers(html)
+    assert "signup.publicity.coef" in nums and "signup.stipend.coef" in nums and "signup.outreach.coef" not in nums
+
+
+def test_levers_left_out_are_said_in_both_languages(panel):
+    inputs = collect(panel.drop(columns=["door_visits"]), files=[SAMPLE])
+    assert "outreach" not in inputs.signup.levers and "publicity" in inputs.signup.levers
+    assert {(m, lv) for m, lv, _ in inputs.left_out} == {("signup", "outreach"), ("discharge", "outreach")}
+    for lang, words in (("zh", "缺少 door_visits 列"), ("en", "no door_visits values")):
+        brief = compose(inputs, lang, figures=False)
+        assert words in _section(brief, "sec.headline") and words in _section(brief, "sec.cannot_tell")
+
+
+@pytest.fixture(scope="module")
+def few(panel):
+    """Three districts: too few for cluster-robust intervals."""
+    codes = sorted(panel["district_code"].unique())[:3]
+    return collect(panel[panel["district_code"].isin(codes)])
+
+
+def test_few_districts_are_cautioned_in_the_headline(few):
+    assert few.signup.n_clusters == 3
+    fell_back = any("CRV1 is used instead" in w for w in few.discharge.warnings)
+    assert fell_back  # the discharge model on these districts cannot have the jackknife: the case is exercised
+    for lang, words in (("zh", ("3 个区县", "刀切法", "t(2)", "不可靠", "请勿据此判断显著性", "改用 CRV1")),
+                        ("en", ("only 3 districts", "jackknife", "t(2)", "unreliable", "do not judge significance",
+                                "CRV1 cluster-robust errors"))):
+        brief = compose(few, lang, figures=False)
+        head, limits = _section(brief, "sec.headline"), _section(brief, "sec.cannot_tell")
+        for w in words:
+            assert w in head and w in limits, (lang, w)
+
+
+def test_many_districts_get_no_cluster_caution(inputs):
+    from recruitstats.report.brief_sections import cluster_cautions
+
+    assert inputs.signup.n_clusters >= 10
+    assert all("unreliable" not in p.plain for p in cluster_cautions(inputs, "en"))
+    assert not any("CRV1" in p.plain for p in cluster_cautions(inputs, "en"))
+
+
+def test_dropped_groups_are_named_districts_or_cycles(few):
+    from recruitstats.report.brief_sections import _dropped_text
+
+    assert few.discharge.to_dict()["dropped"]["cycle groups with no variation in returned"] > 0
+    words = _section(compose(few, "zh", figures=False), "sec.methods")
+    assert "退兵人数在全部区县均为零的批次" in words and "这些批次的观测" in words and "均无变化（如从未退兵）的区县" not in words
+    assert "cycles with no recruits returned in any district" in _section(compose(few, "en", figures=False),
+                                                                          "sec.methods")
+    by_district = {"district_code groups with no variation in returned": 2, "observations in those groups": 9}
+    assert _dropped_text("district_code groups with no variation in returned", "en", by_district) == \
+        "districts with no recruits returned in any cycle"
+    assert _dropped_text("observations in those groups", "zh", by_district) == "这些区县的观测"
+
+
+def test_unit_costs_are_said_to_be_assumptions(inputs, panel, tmp_path):
+    from recruitstats.config import default_config_text, load_config
+
+    for lang, words in (("zh", "按项目配置每次入户动员 50 元计算（假设）"),
+                        ("en", "at 50 yuan per door visit, the project config's assumption")):
+        head = _section(compose(inputs, lang, figures=False), "sec.headline")
+        assert words in head and ("内置默认值" if lang == "zh" else "built-in default") in head
+    cfg = tmp_path / "recruitstats.toml"
+    cfg.write_text(re.sub(r"(?m)^door_visits\s*=.*$", "door_visits = 80", default_config_text()), encoding="utf-8")
+    own = inputs_from_results(inputs.signup, inputs.discharge, panel=panel, config=load_config(cfg))
+    head = _section(compose(own, "en", figures=False), "sec.headline")
+    assert "at 80 yuan per door visit, the project config's assumption" in head and "built-in default" not in head
+
+
+def test_provenance_names_the_original_files_not_runs_temporary_copy(panel, tmp_path):
+    import hashlib
+
+    work = tmp_path / "work" / "data"
+    work.mkdir(parents=True)
+    panel.to_parquet(work / "panel.parquet")  # what `run` hands the brief
+    paths = build_brief(work, tmp_path / "out", langs=("zh",), panel=panel, sources=[SAMPLE], formats=("html",),
+                        xlsx=False, figures=False)
+    html = paths[0].read_text(encoding="utf-8")
+    footer = re.search(r"<footer>.*?</footer>", html, re.S).group(0)
+    assert "panel.parquet" not in footer
+    assert f"panel.csv：SHA-256 {hashlib.sha256(SAMPLE.read_bytes()).hexdigest()}" in footer
+
+
+def test_periods_are_said_in_words(inputs):
+    zh, en = (compose(inputs, lang, figures=False) for lang in LANGS)
+    assert "2016年下半年至2025年下半年" in zh.subtitle and "2016 H2–2025 H2" in en.subtitle
+    assert not re.search(r"\d{4}\s*H[12]", zh.plain_text())
+    assert "2025年下半年批次“五率”记分卡" in zh.plain_text()
+
+
+def test_no_number_is_shown_as_minus_zero(built, inputs):
+    for v, kind, shown in ((-0.004, "coef", "0.00"), (-0.0004, "coef3", "0.000"), (-0.3, "count", "0"),
+                           (-0.00001, "pct", "0.0%"), (-0.01, "flow", "0.0"), (-0.01, "flow2", "-0.01")):
+        assert fmt(v, kind, "en") == shown
+    for lang in LANGS:
+        assert not re.search(r"(?<![\d.])-0(\.0+)?(?!\.?\d)", re.sub(r"<[^>]+>", " ", _html(built, lang)))
+        for n in compose(inputs, lang, figures=False).numbers().values():
+            assert not re.fullmatch(r"-[0.,]*[%×]?", n.text), n
+
+
+def test_skipped_analyses_are_sentences_in_the_briefs_language(inputs, panel, monkeypatch):
+    from dataclasses import replace
+
+    import recruitstats.models.did as did
+    import recruitstats.planning as planning
+    from recruitstats.report.brief import planning_evidence
+
+    def broken_did(*a, **k):
+        raise __import__("recruitstats.errors").errors.InputError("column 'cohort': not found")
+
+    def broken_scenario(*a, **k):
+        raise ValueError("shapes (3,) and (4,) not aligned")
+
+    monkeypatch.setattr(did, "fit_staggered", broken_did)
+    monkeypatch.setattr(planning, "next_cycle", broken_scenario)
+    pl = planning_evidence(panel, inputs.signup)
+    assert pl.reform is None and pl.scenario is None and "cohort" in pl.reform_note.detail
+    for lang in LANGS:
+        said = _planning_words(compose(replace(inputs, planning=pl), lang, figures=False))
+        assert not re.search(r"Error|cohort|<data>|shapes|aligned", said), said
+    assert "这些数据不满足这项分析的要求" in _planning_words(compose(replace(inputs, planning=pl), "zh", figures=False))
+    thin = collect(panel.drop(columns=["returned", "enlisted_college"]))
+    zh = compose(thin, "zh", figures=False).plain_text()
+    assert "本简报未包含区县退兵率排名和漏斗图：数据中没有退兵人数（returned）" in zh and "the data have no" not in zh

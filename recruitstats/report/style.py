@@ -646,7 +646,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "f.unit_cost": _t("成本按项目配置{per} {price} 元计算（假设）。",
                       "Costed at {price} yuan {per}, the project config's assumption."),
     "f.unit_cost_default": _t("该单价是内置默认值，并非本单位的数据：请在 recruitstats.toml 的 [unit_costs] 中"
-                              "（{name}）换成本单位的实际成本。",
+                              "把 {name} 改为本单位的实际成本。",
                               "That price is the built-in default, not the office's figure: replace it with the "
                               "office's own cost ({name} under [unit_costs] in recruitstats.toml)."),
     "per_item": _t("每单位{column}", "per unit of {column}"),
