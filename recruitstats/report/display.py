@@ -82,7 +82,8 @@ _WORDS: dict[str, tuple[str, str]] = {
     # publicity carry-over (recruitstats.planning.adstock)
     "parameter": ("参数", "parameter"), "decay": ("延续比例", "carry-over (decay)"),
     "half_saturation": ("半饱和点", "half-saturation"), "shape": ("形状参数", "shape"),
-    "interval": ("区间算法", "interval method"), "multiplier": ("报名人数倍数", "multiplier of applicants"),
+    "interval": ("区间", "interval"), "person_days": ("在役人日", "person-days"),
+    "per_1000_days": ("每千名在役者每日退兵数", "returns per 1,000 per day"), "multiplier": ("报名人数倍数", "multiplier of applicants"),
     "share_of_long_run": ("占长期效应比例", "share of long-run effect"), "long run": ("长期", "long run"),
     "saturation": ("递减形式", "saturation"), "log": ("对数", "log"), "hill": ("Hill 曲线", "Hill"),
     # staggered reforms (recruitstats.models.did)
