@@ -603,3 +603,13 @@ def test_skipped_analyses_are_sentences_in_the_briefs_language(inputs, panel, mo
     thin = collect(panel.drop(columns=["returned", "enlisted_college"]))
     zh = compose(thin, "zh", figures=False).plain_text()
     assert "本简报未包含区县退兵率排名和漏斗图：数据中没有退兵人数（returned）" in zh and "the data have no" not in zh
+
+
+def test_a_cost_that_cannot_be_computed_is_said_in_the_briefs_language(inputs):
+    from dataclasses import replace
+
+    costs = inputs.signup_costs.copy()
+    costs.loc["stipend", "cost_per_applicant"] = np.nan
+    costs.loc["stipend", "note"] = "the data have no complete enlisted column: the bill cannot be computed"
+    zh = _section(compose(replace(inputs, signup_costs=costs), "zh", figures=False), "sec.headline")
+    assert "数据中的批准入伍人数不完整" in zh and "the bill" not in zh

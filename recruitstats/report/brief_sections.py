@@ -140,7 +140,17 @@ def _no_cost(note: str, res, lever: str, lang: str) -> Para:
         return sentence("f.cost_no_unit", lang, column=_column_label(column, lang), name=column)
     if "no gain" in note:
         return sentence("f.cost_no_gain", lang)
-    return sentence("f.cost_unknown", lang, reason=note or "—")
+    import re
+
+    # the policy module's notes are English: the reader gets them in the brief's language
+    for pattern, key in ((r"^(\w+) is missing in the rows used", "cost.missing"),
+                         (r"^the data have no complete (\w+) column", "cost.no_payees"),
+                         (r"^effect not identified", "cost.not_identified")):
+        m = re.match(pattern, note)
+        if m:
+            column = _column_label(m.group(1), lang) if m.groups() else ""
+            return sentence("f.cost_unknown", lang, reason=text(key, lang, column=column))
+    return sentence("f.cost_unknown", lang, reason=note if lang == "en" and note else text("cost.other", lang))
 
 
 def _discharge_lever(inputs: BriefInputs, lever: str, lang: str) -> list[Para]:

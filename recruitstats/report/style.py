@@ -600,6 +600,10 @@ TEXTS: dict[str, dict[str, str]] = {
                             "Each additional applicant costs about {cost} yuan "
                             "({level}% interval {low} to {high} yuan)."),
     "f.cost_unknown": _t("成本无法计算（{reason}）。", "Its cost is not computed ({reason})."),
+    "cost.missing": _t("所用记录中缺少{column}", "{column} is missing in the rows used"),
+    "cost.no_payees": _t("数据中的{column}不完整，无法算出总支出", "the data's {column} is incomplete, so the bill cannot be worked out"),
+    "cost.not_identified": _t("该措施的效应无法识别", "its effect is not identified"),
+    "cost.other": _t("数据不足以计算成本", "the data do not allow it"),
     "f.cost_no_unit": _t("成本未计算：项目配置未给出{column}的单位成本（unit_costs 中的 {name}）。",
                          "Its cost is not computed: the project config gives no unit cost for {column} "
                          "({name} under unit_costs)."),
