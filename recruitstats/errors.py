@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Literal, NamedTuple
 
 __all__ = ["Problem", "InputError", "format_problems", "group_problems", "MESSAGES", "LANGUAGES", "register_messages", "tr",
+           "column_text", "needs_columns_text",
            "set_language", "current_language", "language", "language_from_env", "add_language_option"]
 
 Language = Literal["zh", "en"]
@@ -47,6 +48,16 @@ MESSAGES: dict[str, dict[str, str]] = {
     "more_rows": {"en": "{kind}: {n} more rows (rows {rows})", "zh": "{kind}：另有 {n} 行（第 {rows} 行）"},
     "list.sep": {"en": ", ", "zh": "、"},
     "data": {"en": "<data>", "zh": "<数据>"},
+    "lever.needs": {"en": "the {lever} lever needs column(s) {columns}",
+                    "zh": "{lever}杠杆需要以下列：{columns}"},
+    "model.needs": {"en": "the {what} needs column(s) {columns}, which the data do not have",
+                    "zh": "{what}需要以下列，而数据中没有：{columns}"},
+    "model.what.model": {"en": "{name} model", "zh": "{name}模型"},
+    "model.what.list of controls": {"en": "list of controls", "zh": "控制变量"},
+    "model.what.list of fixed effects": {"en": "list of fixed effects", "zh": "固定效应"},
+    "model.what.cluster option": {"en": "cluster option", "zh": "聚类选项"},
+    "model.name.signup": {"en": "signup", "zh": "应征报名"},
+    "model.name.discharge": {"en": "discharge", "zh": "退兵"},
 }
 
 _language: str | None = None
@@ -132,12 +143,44 @@ class Problem(NamedTuple):
         return _line(self, self.message, rows=None)
 
 
+def column_text(column: str) -> str:
+    """A column (or ", "-separated columns) as a message shows it: in Chinese a canonical name gets its
+    Chinese name, 年度（year）; anything else, and every name in English, is shown as it is."""
+    if current_language() != "zh" or not column.isascii():
+        return column
+    from recruitstats.schema import PANEL, RECRUITS  # imported late: schema must not be needed to load errors
+
+    def one(name: str) -> str:
+        col = PANEL.get(name) or RECRUITS.get(name)
+        return f"{col.label_zh}（{name}）" if col is not None and col.label_zh else name
+
+    names = column.split(", ")
+    return "、".join(one(n) for n in names) if len(names) > 1 else one(column)
+
+
+def needs_columns_text(what: str, columns: Iterable[str]) -> str:
+    """"the {what} needs column(s) ..." in the current language (a model's check of its columns).
+
+    ``what`` is "<name> model", "list of controls", "list of fixed effects" or "cluster option";
+    another ``what`` is shown as it is.
+    """
+    shown = column_text(", ".join(columns))
+    if f"model.what.{what}" in MESSAGES:
+        label = tr(f"model.what.{what}")
+    elif what.endswith(" model"):
+        name = what[:-len(" model")]
+        label = tr("model.what.model", name=tr(f"model.name.{name}") if f"model.name.{name}" in MESSAGES else name)
+    else:
+        label = what
+    return tr("model.needs", what=label, columns=shown)
+
+
 def _line(p: Problem, message: str, *, rows: str | None) -> str:
     where = [p.file or tr("data")]
     if p.row is not None and rows is None:
         where.append(tr("where.row", row=p.row))
     if p.column:
-        where.append(tr("where.column", column=p.column))
+        where.append(tr("where.column", column=column_text(p.column)))
     where.append(tr(f"severity.{p.severity}"))
     sep = tr("where.sep")
     text = sep.join(where) + sep + message

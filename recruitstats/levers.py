@@ -26,7 +26,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from recruitstats.errors import InputError, Problem
+from recruitstats.errors import InputError, Problem, column_text, current_language, tr
 
 __all__ = ["Lever", "LEVERS", "DEFAULT_LEVERS", "GROUPS", "get_lever", "lever_names"]
 
@@ -79,8 +79,8 @@ class Lever:
         """The regressor for each row of a canonical panel (NaN where an input is missing)."""
         missing = [c for c in self.inputs if c not in panel]
         if missing:
-            raise InputError([Problem(f"the {self.name} lever needs column(s) {', '.join(missing)}",
-                                      column=", ".join(missing))])
+            raise InputError([Problem(tr("lever.needs", lever=self.label_zh if current_language() == "zh" else self.name,
+                                         columns=column_text(", ".join(missing))), column=", ".join(missing))])
         ratio = self.scale * pd.to_numeric(panel[self.column], errors="coerce").astype(float)
         if self.per is not None:
             den = pd.to_numeric(panel[self.per], errors="coerce").astype(float)

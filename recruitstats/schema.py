@@ -21,6 +21,8 @@ __all__ = [
     "PANEL",
     "RECRUITS",
     "PANEL_KEY",
+    "LABEL_COLUMNS",
+    "is_label_column",
     "PERSONAL_DATA_ALIASES",
     "PANEL_RULES",
     "DERIVED_RATES",
@@ -203,6 +205,20 @@ RECRUIT_COLUMNS: tuple[Column, ...] = (
 
 PANEL: dict[str, Column] = {c.name: c for c in PANEL_COLUMNS}
 RECRUITS: dict[str, Column] = {c.name: c for c in RECRUIT_COLUMNS}
+
+#: Optional columns the package itself writes, kept as text in panel and recruit files alike and never
+#: reported as unknown: name -> (中文, what it holds). ``data_source`` carries the simulator's SYNTHETIC label.
+LABEL_COLUMNS: dict[str, tuple[str, str]] = {
+    "data_source": ("数据来源", "where the rows come from; the simulator writes its SYNTHETIC DATA label here, "
+                                "and a file so labelled is reported and published as synthetic"),
+}
+
+
+def is_label_column(header: object) -> bool:
+    """Whether a header names one of :data:`LABEL_COLUMNS` (``data_source`` or 数据来源, any case)."""
+    name = normalise_header(header)[0]
+    return any(name in (key, zh, normalise_header(key.replace("_", " "))[0]) for key, (zh, _) in LABEL_COLUMNS.items())
+
 
 #: A panel row is one district in one call-up cycle.
 PANEL_KEY: tuple[str, ...] = ("district", "year", "half")
@@ -484,7 +500,11 @@ def data_dictionary_markdown() -> str:
                   "|" + "---|" * len(rows[0])]
         lines += ["| " + " | ".join(r.values()) + " |" for r in rows]
         lines.append("")
-    lines += ["## Validity rules of a panel", ""]
+    lines += ["## Label columns (panel and recruit files)", "",
+              "Optional, kept as text, never reported as unknown columns.", "",
+              "| column | 中文 | holds |", "|---|---|---|"]
+    lines += [f"| {k} | {zh} | {what} |" for k, (zh, what) in LABEL_COLUMNS.items()]
+    lines += ["", "## Validity rules of a panel", ""]
     lines += [f"- `{rid}`: {text}" for rid, text in PANEL_RULES]
     lines += ["", "## Derived rates", "", "| name | definition |", "|---|---|"]
     lines += [f"| {k} | {v[2]} |" for k, v in DERIVED_RATES.items()]

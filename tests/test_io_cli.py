@@ -28,8 +28,9 @@ def test_template_reads_back_as_an_empty_valid_panel(tmp_path, lang, capsys):
     assert len(df) == 0 and df.attrs["problems"] == []
     assert list(df.columns) == [c.name for c in PANEL_COLUMNS]
     assert df["year"].dtype == "int64" and df["eligible_youth"].dtype == "float64"
-    assert main(["validate", str(out)]) == 0
-    assert "OK: 0 rows" in capsys.readouterr().err  # validate's whole report is on stderr
+    assert main(["validate", str(out)]) == 2  # readable, but no data rows: nothing to analyse (as run says)
+    err = capsys.readouterr().err  # validate's whole report is on stderr
+    assert "error: no data rows" in err and "OK: 0 rows" not in err
 
 
 def test_template_has_units_validation_and_dictionary(tmp_path):

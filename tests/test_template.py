@@ -76,11 +76,14 @@ def test_blank_template_has_an_example_row_that_is_not_data(written, lang, capsy
     assert district.startswith("示例" if lang == "zh" else "Example") and ws.cell(row=2, column=3).font.i
     df = load_panel(out)
     assert len(df) == 0 and df.attrs["problems"] == []
-    assert main(["validate", "--lang", "en", str(out)]) == 0
+    # nothing can be analysed: an error, exit 2, as run says (docs/run.md)
+    assert main(["validate", "--lang", "en", str(out)]) == 2
     err = capsys.readouterr().err
-    assert "warning: no data rows" in err and "OK: 0 rows" in err and "Traceback" not in err
-    assert main(["validate", "--lang", "zh", str(out)]) == 0
-    assert "没有数据行" in capsys.readouterr().err
+    assert "error: no data rows" in err and "nothing can be analysed" in err and "OK" not in err
+    assert "Traceback" not in err
+    assert main(["validate", "--lang", "zh", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "错误：没有数据行" in err and "无法分析" in err and "通过" not in err
 
 
 def test_filled_template_counts_rows_below_and_an_overwritten_example(written):

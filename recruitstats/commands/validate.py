@@ -20,8 +20,9 @@ register_messages({
                     "zh": "{path}：通过：{n} 行，{kind}，{warnings} 条警告{label}"},
     "validate.failed": {"en": "{path}: {errors} errors, {warnings} warnings",
                         "zh": "{path}：{errors} 个错误，{warnings} 条警告"},
-    "validate.no_rows": {"en": "no data rows: the table has its headers and nothing under them",
-                         "zh": "没有数据行：表格只有表头，下面没有数据"},
+    "validate.no_rows": {"en": "no data rows: the table has its headers and nothing under them, so nothing can "
+                               "be analysed (run refuses it too)",
+                         "zh": "没有数据行：表格只有表头，下面没有数据，无法分析（run 同样拒绝）"},
     "validate.no_rows.expected": {"en": "one row per district and call-up cycle under the headers",
                                   "zh": "表头下每个区县每个征集批次填一行"},
     "validate.synthetic": {"en": " (SYNTHETIC DATA)", "zh": "（模拟数据）"},
@@ -41,11 +42,12 @@ count and the first rows), then a summary line per file, "OK: N rows" or
 
 Warnings do not block: placeholders, approximate figures, dropped totals rows,
 columns not in the data contract (listed once, with "did you mean" for a header
-near a known one), a file without data rows, and columns the default models need
+near a known one), and columns the default models need
 (e.g. "door_visits missing: the outreach lever cannot be estimated; publicity and
 stipend can"). Hostile or broken files (a sheet reaching XFD1048576, a zip bomb, a
 million columns, formulas without saved values, mixed encodings, years outside
-1990..next year) are errors, found before the file is read whole.
+1990..next year) are errors, found before the file is read whole; so is a file
+with headers and no data rows (a blank template): nothing in it can be analysed.
 
 Messages are in Chinese when LANG/LC_ALL starts with zh, else English; --lang
 chooses. Exit 0 when every file is usable, 2 otherwise.
@@ -70,22 +72,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _report(path: Path, result: ReadResult) -> tuple[list[Problem], str]:
-    """Every problem of one readable file, and its summary line."""
+def _report(path: Path, result: ReadResult) -> tuple[list[Problem], str, bool]:
+    """Every problem of one readable file, its summary line, and whether the file failed."""
     problems = list(result.problems)
     if result.kind == "panel":
         problems += coverage_problems(result.data.columns, file=str(path))
     if len(result.data) == 0 and not result.errors:
-        problems.append(Problem(tr("validate.no_rows"), file=str(path), severity="warning",
+        problems.append(Problem(tr("validate.no_rows"), file=str(path),  # an error, as run says (SCHEMA.md)
                                 expected=tr("validate.no_rows.expected")))
     groups = group_problems(problems)
     n_errors = sum(g[0].severity == "error" for g in groups)
     n_warnings = len(groups) - n_errors
     if n_errors:
-        return problems, tr("validate.failed", path=path, errors=n_errors, warnings=n_warnings)
+        return problems, tr("validate.failed", path=path, errors=n_errors, warnings=n_warnings), True
     label = tr("validate.synthetic") if result.synthetic else ""
     return problems, tr("validate.ok", path=path, n=len(result.data), kind=tr(f"kind.{result.kind}"),
-                        warnings=n_warnings, label=label)
+                        warnings=n_warnings, label=label), False
 
 
 def run(args: argparse.Namespace) -> int:
@@ -100,9 +102,9 @@ def run(args: argparse.Namespace) -> int:
                 print(format_problems(exc.problems), file=stream)
                 failed = True
                 continue
-            problems, summary = _report(path, result)
+            problems, summary, bad = _report(path, result)
             if problems:
                 print(format_problems(problems), file=stream)
             print(summary, file=stream)
-            failed = failed or bool(result.errors)
+            failed = failed or bad
     return 2 if failed else 0

@@ -22,7 +22,7 @@ from recruitstats.io import numbers as num
 from recruitstats.io.sheets import CYCLE_HEADERS, TextColumn, _nonempty
 from recruitstats.io.validate import locate
 from recruitstats.schema import (COLLEGE_STATUS_VALUES, EDUCATION_LEVELS, EXIT_REASONS, MIN_YEAR, PANEL, RECRUITS,
-                                 SEX_VALUES, Column, canonical_name, column_label, max_year, normalise_header,
+                                 SEX_VALUES, Column, canonical_name, column_label, is_label_column, max_year, normalise_header,
                                  suggest_column)
 
 Kind = Literal["panel", "recruits"]
@@ -182,7 +182,7 @@ def _unknown_columns(cols: list[_Col], file: str, header_row: int) -> list[Probl
     present = {c.name for c in cols if c.name}
     plain, out = [], []
     for c in cols:
-        if c.name is not None:
+        if c.name is not None or is_label_column(c.label):
             continue
         near = suggest_column(c.label, exclude=present)
         if near is None:

@@ -73,9 +73,13 @@ register_messages({
     "p.cell": {"en": "{what} in 1 cell", "zh": "1 个单元格含{what}"},
     "p.refused": {"en": "personal data ({what}): the file is refused", "zh": "个人信息（{what}）：拒绝接收该文件"},
     "p.dropped": {"en": "personal data ({what}): column dropped", "zh": "个人信息（{what}）：已删除该列"},
-    "p.expected": {"en": "no names, ID numbers, phones or addresses; delete the column or use --drop-personal "
-                         "(drop_personal=True)",
-                   "zh": "不含姓名、身份证号、电话或住址；删除该列，或使用 --drop-personal（drop_personal=True）"},
+    "p.expected": {"en": "no names, ID numbers, phones or addresses; delete the column, or run `recruitstats "
+                         "ingest FILE --store DIR --drop-personal` to keep a clean copy without it and give the "
+                         "other commands --data DIR (`validate --drop-personal` shows what would be kept; in "
+                         "Python: drop_personal=True)",
+                   "zh": "不含姓名、身份证号、电话或住址；删除该列，或运行 `recruitstats ingest 文件 --store 目录 "
+                         "--drop-personal` 保存去掉该列的副本，其他命令再用 --data 目录（`validate --drop-personal` "
+                         "可预览保留的内容；Python 中为 drop_personal=True）"},
     "p.where.data": {"en": "data folder", "zh": "数据文件夹"},
     "p.where.store": {"en": "store", "zh": "数据仓库"},
     "p.key.inside": {"en": "the pseudonym key file is inside the {where}; keep it elsewhere",
@@ -357,6 +361,10 @@ def scan_values(values: Sequence[object]) -> dict[str, int]:
     arr = values if isinstance(values, np.ndarray) and values.dtype != object else None
     if arr is not None and arr.dtype.kind in "biuMm":
         if arr.dtype.kind not in "iu" or not len(arr) or np.abs(arr).max() < 10**8:
+            return {}
+    if arr is None:  # an ASCII text under 9 characters cannot hold an ID or a phone (NFKC keeps its length)
+        values = [v for v in values if not (isinstance(v, str) and len(v) < 9 and v.isascii())]
+        if not values:
             return {}
     series = pd.Series(values, dtype=object)
     out: dict[str, int] = {}

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from recruitstats.errors import InputError, Problem, tr
+from recruitstats.errors import InputError, Problem, register_messages, tr
 from recruitstats.io import privacy
 from recruitstats.io.columns import Kind, _assemble, _Col, _Ctx, _detect_kind, _excel_letter, _map_columns
 from recruitstats.io.sheets import (_HEADER_SCAN_ROWS, CYCLE_HEADERS, CsvTable, TextColumn, _csv_grid, _csv_table,
@@ -34,6 +34,28 @@ from recruitstats.schema import PANEL, RECRUITS, canonical_name
 __all__ = ["ReadResult", "SourceRows", "CleanCopy", "read_table", "load_panel", "load_recruits", "SUPPORTED_SUFFIXES",
            "write_typed_parquet", "typed_parquet_marker", "typed_parquet_stamp",
            "CYCLE_HEADERS"]
+
+register_messages({
+    "r.no_file": {"en": "no such file", "zh": "文件不存在"},
+    "r.folder": {"en": "this is a folder, not a data file", "zh": "这是文件夹，不是数据文件"},
+    "r.suffix": {"en": "cannot read files ending in '{suffix}'", "zh": "无法读取扩展名为“{suffix}”的文件"},
+    "r.suffix.none": {"en": "(none)", "zh": "（无）"},
+    "r.suffix.expected": {"en": "a .csv, .xlsx (Excel) or .parquet file", "zh": ".csv、.xlsx（Excel）或 .parquet 文件"},
+    "r.empty": {"en": "the file is empty", "zh": "文件是空的"},
+    "r.no_header": {"en": "no header row found in the first {n} rows", "zh": "前 {n} 行中没有找到表头行"},
+    "r.no_header.expected": {"en": "column names such as 区县, 年度, 征集批次 (or district, year, half)",
+                             "zh": "区县、年度、征集批次（或 district、year、half）等列名"},
+    "r.parquet": {"en": "not a readable parquet file", "zh": "无法读取的 parquet 文件"},
+    "r.recruit_file": {"en": "this is a recruit-records file (one row per recruit; columns {columns}); {what} "
+                             "a panel (one row per district and cycle)",
+                       "zh": "这是新兵名册文件（每名新兵一行；含 {columns} 等列）；{what}面板数据（每个区县每个征集批次一行）"},
+    "r.recruit_file.what": {"en": "fit, run, scorecard and brief need", "zh": "fit、run、scorecard 和 brief 需要"},
+    "r.recruit_file.purpose": {"en": "{purpose} needs", "zh": "{purpose} 需要"},
+    "r.recruit_file.expected": {"en": "the panel file (e.g. panel.csv); recruit records are read with "
+                                      "load_recruits or ingested with `recruitstats ingest`",
+                                "zh": "面板数据文件（如 panel.csv）；新兵名册用 load_recruits 读取，或用 "
+                                      "`recruitstats ingest` 导入"},
+})
 
 #: Read clean CSV files column-wise (pyarrow) when they allow it; False forces the careful path everywhere
 #: (the tests compare the two).
@@ -273,15 +295,15 @@ def _read_typed(path: Path, marker: dict, needed: Sequence[str]) -> ReadResult:
 
 def _check_path(path: Path) -> str:
     if not path.exists():
-        raise InputError("no such file", file=str(path))
+        raise InputError(tr("r.no_file"), file=str(path))
     if path.is_dir():
-        raise InputError("this is a folder, not a data file", file=str(path))
+        raise InputError(tr("r.folder"), file=str(path))
     fmt = SUPPORTED_SUFFIXES.get(path.suffix.lower())
     if fmt is None:
-        raise InputError([Problem(f"cannot read files ending in '{path.suffix or '(none)'}'", file=str(path),
-                                  expected="a .csv, .xlsx (Excel) or .parquet file")])
+        raise InputError([Problem(tr("r.suffix", suffix=path.suffix or tr("r.suffix.none")), file=str(path),
+                                  expected=tr("r.suffix.expected"))])
     if path.stat().st_size == 0:
-        raise InputError("the file is empty", file=str(path))
+        raise InputError(tr("r.empty"), file=str(path))
     return fmt
 
 
@@ -444,9 +466,8 @@ def _read_grid_table(path: Path, fmt: str, sheet, **options) -> ReadResult:
         where = f"{file}[{sheet_name}]" if sheet is not None else file
     h = _find_header(grid)
     if h is None:
-        raise InputError([Problem(
-            f"no header row found in the first {_HEADER_SCAN_ROWS} rows", file=where,
-            expected="column names such as 区县, 年度, 征集批次 (or district, year, half)")])
+        raise InputError([Problem(tr("r.no_header", n=_HEADER_SCAN_ROWS), file=where,
+                                  expected=tr("r.no_header.expected"))])
     width = max(len(r) for r in grid[h:])  # data wider than the header is kept, not cut off
     labels, units, start = _header_layout(grid, h, width)
     title = [c for row in grid[:h] for c in row]
@@ -471,7 +492,7 @@ def _read_parquet_table(path: Path, *, typed: bool = True, **options) -> ReadRes
     try:
         df = pd.read_parquet(path)
     except Exception:
-        raise InputError([Problem("not a readable parquet file", file=str(path))]) from None
+        raise InputError([Problem(tr("r.parquet"), file=str(path))]) from None
     labels = [str(c) for c in df.columns]
     columns = [df[c].astype(object).tolist() for c in df.columns]
     rows = np.arange(len(df), dtype=np.int64) + 2  # as if written to a sheet with the header in row 1
@@ -511,8 +532,24 @@ def read_table(path: str | os.PathLike, *, kind: Kind | None = None, sheet: str 
     return _read_grid_table(p, fmt, sheet, **options)
 
 
+#: Columns only recruit records have; two of them in a file given as a panel mark it as recruit records.
+RECRUIT_MARKERS: tuple[str, ...] = ("recruit_id", "enlist_date", "exit_date", "exit_reason", "birth_date",
+                                    "observed_until", "pretrain_score", "college_status")
+
+
+def recruit_file_problem(labels: Sequence[str], *, file: str, purpose: str | None = None) -> Problem | None:
+    """The problem to report when headers given where a panel is needed are those of recruit records."""
+    found = [lab for lab in labels if canonical_name(lab)[0] in RECRUIT_MARKERS]
+    names = {canonical_name(lab)[0] for lab in found}
+    if len(names) < 2:  # one alone may be a panel's own extra column (编号 numbering the rows)
+        return None
+    what = tr("r.recruit_file.purpose", purpose=purpose) if purpose else tr("r.recruit_file.what")
+    return Problem(tr("r.recruit_file", columns=tr("list.sep").join(found[:3]), what=what), file=file,
+                   expected=tr("r.recruit_file.expected"))
+
+
 def load_panel(path: str | os.PathLike, *, sheet: str | int | None = None, drop_personal: bool = False,
-               needed: Sequence[str] = ()) -> pd.DataFrame:
+               needed: Sequence[str] = (), purpose: str | None = None) -> pd.DataFrame:
     """Read a panel file into the canonical panel.
 
     Parameters
@@ -521,6 +558,7 @@ def load_panel(path: str | os.PathLike, *, sheet: str | int | None = None, drop_
     sheet : Excel sheet name or 0-based index (default: the first sheet with a header row).
     drop_personal : drop personal-data columns instead of refusing the file.
     needed : columns a later step needs in every row (their placeholders become errors).
+    purpose : the command that needs the panel ("fit"), named when the file holds recruit records.
 
     Returns
     -------
@@ -534,10 +572,10 @@ def load_panel(path: str | os.PathLike, *, sheet: str | int | None = None, drop_
         With every located problem, if any is an error.
     """
     result = read_table(path, kind="panel", sheet=sheet, drop_personal=drop_personal, needed=needed)
-    if {"recruit_id", "enlist_date"} & set(result.data.columns):
-        raise InputError([Problem("this file holds recruit records (one row per recruit), not a panel (one "
-                                  "row per district and cycle)", file=str(path),
-                                  expected="a panel file; recruit records go to load_recruits")])
+    labels = [str(c) for c in result.data.columns] + list(result.headers.values())
+    wrong = recruit_file_problem(labels, file=str(path), purpose=purpose)
+    if wrong is not None:  # before the panel rules, which would call each recruit a second row of a cycle
+        raise InputError([wrong])
     result.raise_for_errors()
     return result.frame()
 

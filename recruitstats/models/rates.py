@@ -21,7 +21,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from recruitstats.errors import InputError, Problem
+from recruitstats.errors import InputError, Problem, needs_columns_text
 from recruitstats.levers import LEVERS, Lever
 from recruitstats.measures import add_cycle
 from recruitstats.results import Design, Link, ResultBase, json_safe, link_for
@@ -299,8 +299,7 @@ def _is_synthetic(panel: pd.DataFrame) -> bool:
 def _check_columns(panel: pd.DataFrame, cols: Sequence[str], what: str) -> None:
     missing = [c for c in cols if c not in panel]
     if missing:
-        raise InputError([Problem(f"the {what} needs column(s) {', '.join(missing)}, which the data do not have",
-                                  column=", ".join(missing))])
+        raise InputError([Problem(needs_columns_text(what, missing), column=", ".join(missing))])
 
 
 def _resolve(spec: ModelSpec, panel: pd.DataFrame) -> ModelSpec:
