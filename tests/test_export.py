@@ -134,3 +134,73 @@ def test_published_workbook_reveals_no_small_count(tmp_path):
     rest = panel["returned"].sum() - returned.sum()  # the pooled total is published
     assert rest == 0 or rest >= 5
     assert any("SYNTHETIC" in str(c.value) for c in wb["league"]["A"])
+
+
+# --- the brief's workbook read back as a reader would: no small count across its sheets ----------
+
+def _real_looking_panel(tmp_path: Path, returns: dict[str, list[int]]):
+    """The sample without its synthetic label, a few districts' returns set to small counts over cycles."""
+    from recruitstats.io import load_panel
+
+    sample = Path(__file__).resolve().parents[1] / "data" / "sample" / "panel.csv"
+    raw = pd.read_csv(sample).drop(columns="data_source").sort_values(["year", "half"], kind="stable")
+    for district, values in returns.items():
+        rows = raw.index[raw["district"] == district]
+        raw.loc[rows, "returned"] = 0
+        raw.loc[rows[:len(values)], "returned"] = values
+    raw.to_csv(tmp_path / "panel.csv", index=False)
+    return load_panel(tmp_path / "panel.csv")
+
+
+def _read_sheet(ws) -> pd.DataFrame:
+    rows = list(ws.iter_rows(values_only=True))
+    end = next((i for i, r in enumerate(rows) if all(v is None for v in r)), len(rows))
+    return pd.DataFrame(rows[1:end], columns=rows[0])
+
+
+def _workbook_sheets(path: Path, inputs, lang: str) -> dict:
+    """The scorecard, funnel and league sheets of tables.xlsx as :class:`Sheet` for the auditor."""
+    from recruitstats.report.scorecard import FUNNEL_STAGES, _stage_label
+    from recruitstats.report.style import text
+    from recruitstats.report.suppression import Sheet
+
+    wb = load_workbook(path)
+    keys = {"区县": "district", "年度": "year", "批次": "half"}
+    card, league = inputs.scorecard, inputs.league
+    stages = [s for s in FUNNEL_STAGES if s in card.funnel]
+    return {
+        "scorecard": Sheet(_read_sheet(wb[text("sheet.scorecard", lang)]), keys,
+                           ratios={i.label(lang): (i.numerator, i.denominator) for i in card.scheme.indicators}),
+        "funnel": Sheet(_read_sheet(wb[text("sheet.funnel", lang)]), keys,
+                        counts={_stage_label(s, lang): s for s in stages}, chains=[stages]),
+        "league": Sheet(_read_sheet(wb[text("sheet.league", lang)]), {"区县": "district"},
+                        counts={"退兵人数": "returned", "批准入伍人数": "enlisted"},
+                        ratios={"退兵率": ("returned", "enlisted")}),
+    }
+
+
+def test_tables_xlsx_reveals_no_small_count_across_its_sheets(tmp_path):
+    """A district's league total of 5 over five cycles of 1 (each hidden in the funnel) would give each back."""
+    from recruitstats.report.brief import collect
+    from recruitstats.report.brief_render import write_tables_xlsx
+    from recruitstats.report.suppression import find_disclosures
+
+    returns = {"模拟区1-2": [1, 1, 1, 1, 1], "模拟区2-2": [2, 1, 2, 0, 1, 1], "模拟区3-5": [2, 2, 1, 2, 1, 1]}
+    panel = _real_looking_panel(tmp_path, returns)
+    assert not panel.attrs.get("synthetic")
+    inputs = collect(panel)
+    path = write_tables_xlsx(inputs, tmp_path / "tables.xlsx", lang="zh")
+    sheets = _workbook_sheets(path, inputs, "zh")
+    league = sheets["league"].table.set_index("区县")
+    for district in returns:  # the league total would give the funnel's hidden cycles back: hidden too
+        assert league.loc[district, "退兵人数"] == "*" and league.loc[district, "退兵率"] == "*"
+    totals = {"returned": panel["returned"].sum()}  # the brief's pooled rate gives the grand total away
+    assert find_disclosures(sheets, totals=totals) == []
+    # the auditor does see what the sheets would give away with the totals shown
+    shown = league.reset_index()
+    full = inputs.league.unsuppressed().set_index("district")
+    shown["退兵人数"] = [full.loc[d, "returned"] for d in shown["区县"]]
+    leaky = {**sheets, "league": sheets["league"].__class__(shown, {"区县": "district"},
+                                                           counts={"退兵人数": "returned"})}
+    found = find_disclosures(leaky)
+    assert any("district=模拟区1-2" in f and "= 1" in f for f in found), found

@@ -226,7 +226,7 @@ def test_published_league_table_reveals_no_small_count(panel):
         assert hidden[["shrunken_rate", "rank", "rank_low", "rank_high", "flag"]].isna().all().all()
         assert lt.n_hidden == len(hidden)
     formatted = league_table(panel, "return").formatted("zh")
-    assert (formatted["退兵人数"] == "*").sum() == league_table(panel, "return").n_hidden > 0
+    assert (formatted["退兵率"] == "*").sum() == league_table(panel, "return").n_hidden > 0
 
 
 def test_statements_in_both_languages_say_what_the_ranking_supports(panel):
@@ -322,3 +322,30 @@ def test_checking_a_boast_of_zero_returns(panel):
     assert lt.zero_run_chance("模拟区1-3", 3) > lt.zero_run_chance("模拟区1-3", 6)
     with pytest.raises(InputError):
         lt.zero_run_chance("nowhere", 3)
+
+
+def test_one_shown_district_is_not_ranked_and_hidden_districts_show_no_zero_run(panel):
+    """Three districts, two hidden: rank 3 of the one shown would say both hidden ones do better."""
+    three = panel[panel["district"].isin(["模拟区1-2", "模拟区1-4", "模拟区2-2"])].copy()
+    rows = three.index[three["district"] == "模拟区1-2"]
+    three.loc[rows, "returned"] = 0.0
+    three.loc[rows[:3], "returned"] = [1.0, 1.0, 2.0]  # 4 returns: hidden
+    rows = three.index[three["district"] == "模拟区1-4"]
+    three.loc[rows, "returned"] = 0.0
+    three.loc[rows[:4], "returned"] = 10.0  # 40 returns: shown, the highest rate
+    rows = three.index[three["district"] == "模拟区2-2"]
+    three.loc[rows[-1], "returned"] = 2.0  # 2 returns in one of 16 cycles: hidden
+    lt = league_table(three, "return")
+    full = lt.unsuppressed().set_index("district")
+    assert full.loc["模拟区1-4", "rank"] == 3  # what the table would have shown
+    table = lt.table.set_index("district")
+    assert not np.isnan(table.loc["模拟区1-4", "rate"])
+    assert table[["rank", "rank_low", "rank_high"]].isna().all().all()
+    hidden = table[table["rate"].isna()]
+    assert len(hidden) == 2 and hidden[["longest_zero_run", "p_zero_run"]].isna().all().all()
+    shown = lt.formatted("en").set_index("District")
+    assert (shown.loc[["模拟区1-2", "模拟区2-2"], "Longest run of zero-return cycles"] == "*").all()
+    assert shown.loc["模拟区1-4", "Rank"] == "*"
+    text = " ".join(lt.statements("en"))
+    assert "none is ranked" in text and "模拟区2-2" not in text and "15" not in text
+    assert "不排名" in " ".join(lt.statements("zh"))

@@ -59,12 +59,12 @@ def _settings(args: argparse.Namespace) -> tuple[str, int, str]:
 
 
 def _print_table(card, lang: str) -> None:
-    table = card.table(lang)
+    table = card.text_table(lang)  # 40.4%, 2.1×, 上半年/下半年 (the JSON keeps unrounded ratios)
     if card.synthetic:
         print("模拟数据（SYNTHETIC DATA），非真实记录" if lang == "zh" else "SYNTHETIC DATA: not real records")
     title = card.scheme.zh if lang == "zh" else card.scheme.en
     print(title or card.scheme.name)
-    print(table.to_string(index=False, na_rep="", float_format=lambda v: f"{v:.3f}"))
+    print(table.to_string(index=False, na_rep=""))
     print(table.attrs["note"])
 
 

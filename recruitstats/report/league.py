@@ -33,9 +33,10 @@ import pandas as pd
 from scipy import optimize, special, stats
 
 from recruitstats.errors import InputError
-from recruitstats.report.scorecard import district_key
-from recruitstats.report.suppression import SUPPRESSED_MARK, check_threshold, protect, suppression_note
-from recruitstats.schema import SUPPRESSION_THRESHOLD
+from recruitstats.report.scorecard import FUNNEL_STAGES, district_key, people_columns
+from recruitstats.report.suppression import (
+    SUPPRESSED_MARK, check_threshold, protect, remainder_safe, suppression_note)
+from recruitstats.schema import DERIVED_RATES, PANEL_ORDERINGS, SUPPRESSION_THRESHOLD
 
 __all__ = ["binomial_limit", "funnel_limits", "overdispersion", "fit_beta_binomial", "BetaPrior",
            "rank_intervals", "zero_run_probability", "longest_zero_run", "league_table", "LeagueTable",
@@ -289,16 +290,39 @@ def _select(panel: pd.DataFrame, measure: str, period) -> tuple[pd.DataFrame, st
     return data, num, den
 
 
-def _small_remainder(cells: pd.DataFrame, complement: pd.DataFrame, threshold: int) -> np.ndarray:
-    """Per district: would its total, shown beside its cycles (scorecard, funnel), reveal a cycle hidden there?
+def _nested_with(col: str) -> set[str]:
+    """Counts of people the scorecard nests ``col`` with (funnel, orderings, shares of SCHEMA.md)."""
+    people = people_columns()
+    pairs = [(a, b) for a in FUNNEL_STAGES for b in FUNNEL_STAGES]
+    pairs += [(a, b) for a, b, _ in PANEL_ORDERINGS] + [(a, b) for a, b, _ in DERIVED_RATES.values()]
+    return {b if a == col else a for a, b in pairs if col in (a, b) and a != b and {a, b} <= people}
 
-    A cycle is hidden there when its count, or its complement (recruits not
-    returned), is from 1 to threshold - 1; the total minus the cycles shown reveals
-    the hidden ones' sum, which must not be small nor a single cell.
+
+def _unsafe_totals(data: pd.DataFrame, col: str, threshold: int) -> pd.Series:
+    """Per district: would its total of ``col``, beside its cycles in the scorecard's funnel, reveal a hidden cycle?
+
+    The funnel hides a cycle's count when it is from 1 to threshold - 1, or when it
+    differs from a count of people nested with it in that row by so little
+    (:func:`_nested_with`; a scheme's own shares are not known here);
+    it never hides a 0. The total minus the cycles shown leaves the hidden ones'
+    sum, over cells each holding at least one person (:func:`remainder_safe`).
+    Adding a hidden cell of one person or more never makes that easier, so judging
+    the small cells alone is safe whatever else the funnel hides; a district with
+    no small cell but a cell the funnel may hide alone is hidden too.
     """
-    hidden = ((cells > 0) & (cells < threshold)) | ((complement > 0) & (complement < threshold))
-    total = cells.where(hidden, 0).sum(axis=1).to_numpy()
-    return ((total > 0) & (total < threshold)) | (hidden.sum(axis=1).to_numpy() == 1)
+    t = threshold
+    x = data[col]
+    small = (x > 0) & (x < t)
+    near = pd.Series(False, index=data.index)
+    for other in _nested_with(col):
+        if other in data:
+            gap = (x - pd.to_numeric(data[other], errors="coerce")).abs()
+            near |= (gap > 0) & (gap < t) & (x > 0)
+    g = pd.DataFrame({"k": small.astype(int), "rest": x.where(small, 0.0), "alone": near & ~small,
+                      "key": data["_key"]}).groupby("key")
+    k, rest, alone = g["k"].sum(), g["rest"].sum(), g["alone"].any()
+    safe = [remainder_safe(r, int(n), t) for r, n in zip(rest, k)]
+    return (~pd.Series(safe, index=k.index, dtype=bool)) | ((k == 0) & alone)
 
 
 def _by_district(data: pd.DataFrame, num: str, den: str, threshold: int) -> pd.DataFrame:
@@ -312,8 +336,8 @@ def _by_district(data: pd.DataFrame, num: str, den: str, threshold: int) -> pd.D
         "events": events.sum(axis=1).to_numpy(), "size": sizes.sum(axis=1).to_numpy(),
         "cycles": data.groupby("_key").size().reindex(events.index).to_numpy(),
         "_sizes": list(sizes.to_numpy()), "_events": list(events.to_numpy()),
-        "_hide_events": _small_remainder(events, sizes - events, threshold),
-        "_hide_size": _small_remainder(sizes, sizes - events, threshold)})
+        "_hide_events": _unsafe_totals(data, num, threshold).reindex(events.index).to_numpy(),
+        "_hide_size": _unsafe_totals(data, den, threshold).reindex(events.index).to_numpy()})
 
 
 def _flag(rate: np.ndarray, limits: pd.DataFrame) -> list[str]:
@@ -404,7 +428,8 @@ def _period_text(data: pd.DataFrame) -> str:
     return f"{lo // 2}H{lo % 2 + 1}–{hi // 2}H{hi % 2 + 1}"
 
 
-_DERIVED = ("shrunken_rate", "rank", "rank_mean", "rank_low", "rank_high", "flag")
+_DERIVED = ("shrunken_rate", "rank", "rank_mean", "rank_low", "rank_high", "flag", "longest_zero_run", "p_zero_run")
+_RANKS = ("rank", "rank_mean", "rank_low", "rank_high")
 
 
 @dataclass(frozen=True)
@@ -446,13 +471,17 @@ class LeagueTable:
                           threshold=self.threshold, column_totals=True, hide=forced,
                           derived={c: counts for c in _DERIVED})
         shown = ~guarded.mask["rate"].to_numpy()
-        values = guarded.values
+        values, mask = guarded.values, guarded.mask
         if shown.sum() >= 2 and (~shown).any():  # rank only what is shown, so gaps reveal nothing
             sub = self.unsuppressed()[shown]
             ranks = rank_intervals(sub[self.numerator].to_numpy(), sub[self.denominator].to_numpy(), self.prior,
                                    better=self.better, level=self.level, draws=self.draws, seed=self.seed)
             values.loc[shown, ranks.columns] = ranks.to_numpy()
-        return values, guarded.mask
+        elif shown.sum() < 2 and (~shown).any():  # "3rd" of one shown would say both hidden ones do worse
+            ranks = [c for c in _RANKS if c in values]
+            values[ranks] = np.nan
+            mask[ranks] = True
+        return values, mask
 
     @property
     def table(self) -> pd.DataFrame:
@@ -636,8 +665,11 @@ def _funnel_sentences(lt: LeagueTable, shown: pd.DataFrame, units: int, lang: st
 
 
 def _zero_run_sentence(lt: LeagueTable, lang: str) -> list[str]:
-    data = lt.data
-    if "p_zero_run" not in data or data["longest_zero_run"].max() < 1:
+    """The district with the least likely run of zero-return cycles, among those that may be shown."""
+    if "p_zero_run" not in lt.data:
+        return []
+    data = lt.data[~lt._protected[1]["longest_zero_run"].to_numpy()]
+    if data.empty or data["longest_zero_run"].max() < 1:
         return []
     best = data.sort_values(["p_zero_run", "longest_zero_run"], ascending=[True, False]).iloc[0]
     k, p = int(best["longest_zero_run"]), float(best["p_zero_run"])
@@ -645,10 +677,10 @@ def _zero_run_sentence(lt: LeagueTable, lang: str) -> list[str]:
     anyone = 1 - float(none)
     if lang == "zh":
         return [f"{best['district']}连续{k}个批次零退兵；按全体平均退兵率和该区县各批次人数，仅凭偶然出现这样长的"
-                f"连续零退兵的概率{_prob(p, eq='为', below='小于')}；{len(data)}个区县中至少一个仅凭偶然出现的概率{_prob(anyone, eq='为', below='小于')}。"]
+                f"连续零退兵的概率{_prob(p, eq='为', below='小于')}；{len(lt.data)}个区县中至少一个仅凭偶然出现的概率{_prob(anyone, eq='为', below='小于')}。"]
     return [f"{best['district']} had {k} consecutive cycles without a return; at the pooled rate and its own cycle "
             f"sizes, a run that long happens by chance alone with probability {_prob(p, eq='')}, and the chance that at least "
-            f"one of the {len(data)} districts shows such a run is {_prob(anyone, eq='')}."]
+            f"one of the {len(lt.data)} districts shows such a run is {_prob(anyone, eq='')}."]
 
 
 def _statements(lt: LeagueTable, lang: str = "zh") -> list[str]:
@@ -659,12 +691,15 @@ def _statements(lt: LeagueTable, lang: str = "zh") -> list[str]:
     if lang == "zh":
         out = [f"{lt.period}{what[0]}：全体合计{pct}，{len(lt.data)}个区县。"]
         if len(shown) < len(lt.data):
-            out.append(f"{len(lt.data) - len(shown)}个区县的数字会暴露少于{lt.threshold}人的计数，按保密规则不公布、不排名。")
+            out.append(f"{len(lt.data) - len(shown)}个区县的数字会暴露少于{lt.threshold}人的计数，按保密规则不公布、不排名；"
+                       + (f"排名只在公布的{len(shown)}个区县之间。" if len(shown) >= 2 else "公布的区县不足两个，不排名。"))
     else:
         out = [f"{what[1].capitalize()} {lt.period}: {pct} pooled over {len(lt.data)} districts."]
         if len(shown) < len(lt.data):
             out.append(f"{len(lt.data) - len(shown)} districts are neither shown nor ranked: their figures would "
-                       f"reveal counts of fewer than {lt.threshold} people.")
+                       f"reveal counts of fewer than {lt.threshold} people; "
+                       + (f"ranks are among the {len(shown)} districts shown." if len(shown) >= 2 else
+                          "fewer than two districts can be shown, so none is ranked."))
     if len(shown) >= 2:
         out += _rank_sentences(lt, shown, lang)
     out += _funnel_sentences(lt, shown, len(shown), lang)

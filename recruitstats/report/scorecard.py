@@ -255,11 +255,16 @@ class Scorecard:
                 "indicators": self.scheme.to_dict(), "rows": out_rows}
 
     def table(self, lang: str = "zh") -> pd.DataFrame:
-        """A readable table: labelled columns, hidden cells marked ``*``, met as ✓/✗."""
+        """A readable table: labelled columns, hidden cells marked ``*``, met as ✓/✗.
+
+        Indicator values stay numbers (unrounded) with an Excel number format in
+        ``attrs["formats"]`` (``0.0%`` for shares and rates, ``0.0"×"`` for multiples
+        of the quota); :meth:`text_table` gives them as text ("40.4%", "2.1×").
+        """
         ids = _id_labels(lang)
         out = self.rows[["district", "year", "half"]].rename(columns=ids)
-        people = people_columns(self.scheme.columns)
-        out.attrs["formats"] = {ind.label(lang): "0.00%" if ind.denominator in people else "0.00"
+        out[ids["half"]] = _halves(self.rows["half"], lang)
+        out.attrs["formats"] = {ind.label(lang): _excel_format(ind, self.scheme.columns)
                                 for ind in self.scheme.indicators}
         for ind in self.scheme.indicators:
             hidden = self.rows["suppressed"].map(lambda s, k=ind.key: k in s)
@@ -271,16 +276,51 @@ class Scorecard:
         out.attrs["note"] = suppression_note(self.threshold, lang)
         return out
 
+    def text_table(self, lang: str = "zh") -> pd.DataFrame:
+        """:meth:`table` with every value as text: "40.4%", "2.1×", hidden ``*``, missing blank."""
+        out = self.table(lang)
+        for label, fmt in out.attrs["formats"].items():
+            out[label] = [_show(v, fmt) for v in out[label]]
+        return out
+
     def funnel_table(self, lang: str = "zh") -> pd.DataFrame:
         """The funnel per district and cycle with labelled columns and hidden counts marked ``*``."""
         stages = [s for s in FUNNEL_STAGES if s in self.funnel]
         shown = Protected(self.funnel[stages], self.funnel_mask[stages], self.threshold).formatted()
-        out = pd.concat([self.funnel[["district", "year", "half"]], shown], axis=1)
+        out = pd.concat([self.funnel[["district", "year"]], _halves(self.funnel["half"], lang), shown], axis=1)
         labels = {**_id_labels(lang), **{s: _stage_label(s, lang) for s in stages}}
         out = out.rename(columns=labels)
         out.attrs["note"] = suppression_note(self.threshold, lang)
         out.attrs["formats"] = {labels[s]: "#,##0" for s in stages}
         return out
+
+
+def _halves(half: pd.Series, lang: str) -> pd.Series:
+    """The cycle's half as people say it: 上半年/下半年, H1/H2."""
+    names = {1: "上半年", 2: "下半年"} if lang == "zh" else {1: "H1", 2: "H2"}
+    return pd.to_numeric(half, errors="coerce").map(names).rename("half")
+
+
+def _is_percent(ind: Indicator, extra: tuple[str, ...] = ()) -> bool:
+    """A share or rate (of people, or a fill rate of the quota) rather than a multiple of the quota."""
+    return ind.denominator in people_columns(extra) or ind.key.endswith("_rate")
+
+
+def _excel_format(ind: Indicator, extra: tuple[str, ...] = ()) -> str:
+    """0.0% for shares and rates (0.00% for rates whose target is below 5%), 0.0× for multiples."""
+    if not _is_percent(ind, extra):
+        return '0.0"×"'
+    return "0.00%" if ind.target is not None and ind.target < 0.05 else "0.0%"
+
+
+def _show(value: object, fmt: str) -> str:
+    """A value as text in the Excel format ``fmt`` gives it."""
+    v = _json_float(value)
+    if v is None:
+        return value if value == SUPPRESSED_MARK else ""
+    if fmt.endswith("%"):
+        return f"{100 * v:.{fmt.count('0') - 1}f}%"
+    return f"{v:.1f}×"
 
 
 def _json_float(value: object) -> float | None:
@@ -304,8 +344,7 @@ def _stage_label(stage: str, lang: str) -> str:
 
 def _target_label(ind: Indicator, lang: str, extra: tuple[str, ...] = ()) -> str:
     """"大学生占比达标（≥40%）", "Return rate met (≤0.9%)", "… (≥2×)" for multiples of the quota."""
-    share = ind.denominator in people_columns(extra)
-    target = f"{100 * ind.target:g}%" if share else f"{ind.target:g}×"
+    target = f"{100 * ind.target:g}%" if _is_percent(ind, extra) else f"{ind.target:g}×"
     sign = "≥" if ind.direction == ">=" else "≤"
     return f"{ind.zh}达标（{sign}{target}）" if lang == "zh" else f"{ind.en} met ({sign}{target})"
 

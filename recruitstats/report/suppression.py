@@ -17,8 +17,10 @@ so can any number from which such a count can be worked out:
 * **secondary suppression for totals**: where a total over a group of cells is
   published (``column_totals``, ``row_totals``), total minus the shown cells
   reveals the hidden ones; while a group has exactly one hidden cell, or hidden
-  cells that together count fewer than ``threshold``, the next smallest shown
-  cell of the group is hidden too.
+  cells whose sum leaves none of them possibly ``threshold`` or more (each holds at
+  least one person: see :func:`remainder_safe`), the next smallest shown cell of
+  the group is hidden too. A total published in another table or sheet counts
+  (the league table's district totals over the funnel's cycles).
 
 Every published table of the package (scorecard, league tables, xlsx/csv export
 and the brief) goes through :func:`suppression_mask` / :func:`protect`.
@@ -28,7 +30,7 @@ count a reader can recover from a published table and lists the small ones.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -40,6 +42,7 @@ from recruitstats.schema import SUPPRESSION_THRESHOLD
 __all__ = [
     "suppress_small_counts", "check_threshold", "suppression_mask", "ratio_mask", "protect",
     "Protected", "find_disclosures", "SUPPRESSED_MARK", "suppression_note", "protect_blocks",
+    "Sheet", "remainder_safe",
 ]
 
 #: What a hidden cell shows in a formatted table (the same mark for primary and
@@ -91,19 +94,38 @@ def _hide_in_chains(values: np.ndarray, hidden: np.ndarray, chains: Sequence[Seq
                         break
 
 
-def _hide_for_total(values: np.ndarray, hidden: np.ndarray, threshold: int) -> bool:
-    """Secondary suppression in one group with a published total; True when a cell was hidden."""
+def remainder_safe(rest: float, n_hidden: int, threshold: int) -> bool:
+    """Whether ``rest`` people spread over ``n_hidden`` hidden positive cells of a published total stay hidden.
+
+    A reader subtracts the shown cells from the total and knows each hidden cell
+    holds at least one person (0 is always shown), so each holds from 1 to
+    ``rest - (n_hidden - 1)``: one hidden cell is recovered exactly, five hidden
+    cells of a remainder of 5 are each 1, and when that upper end is below the
+    threshold every hidden cell is known to be a small count.
+    """
+    return n_hidden == 0 or (n_hidden >= 2 and rest - (n_hidden - 1) >= threshold)
+
+
+def _total_safe(values: np.ndarray, hidden: np.ndarray, threshold: int) -> bool:
+    """Whether a published total over ``values`` keeps the hidden ones hidden."""
     finite = np.isfinite(values)
-    if not hidden[finite].any():
+    positive = finite & hidden & (values > 0)
+    return remainder_safe(float(values[positive].sum()), int(positive.sum()), threshold)
+
+
+def _hide_for_total(values: np.ndarray, hidden: np.ndarray, threshold: int) -> bool:
+    """Secondary suppression in one group with a published total; True when a cell was hidden.
+
+    Only cells of at least one person are hidden for it (0 is always shown, which is
+    what lets a reader count on each hidden cell holding someone); when no such cell
+    is left, the total itself must not be published (``Protected.unsafe_totals``).
+    """
+    if _total_safe(values, hidden, threshold):
         return False
-    if hidden[finite].sum() >= 2 and values[finite & hidden].sum() >= threshold:
-        return False
-    candidates = np.flatnonzero(finite & ~hidden)
+    candidates = np.flatnonzero(np.isfinite(values) & ~hidden & (values > 0))
     if candidates.size == 0:
         return False
-    positive = candidates[values[candidates] > 0]
-    pool = positive if positive.size else candidates
-    hidden[pool[np.argmin(values[pool])]] = True
+    hidden[candidates[np.argmin(values[candidates])]] = True
     return True
 
 
@@ -243,8 +265,9 @@ def protect(
     Returns
     -------
     :class:`Protected` with the values (NaN where hidden) and the mask;
-    ``unsafe_totals`` names the columns whose total is itself a small count
-    (that total, and any rate built on it, must not be published).
+    ``unsafe_totals`` names the columns whose total is itself a small count, or
+    would reveal the hidden cells even after secondary suppression (that total,
+    and any rate built on it, must not be published).
     """
     counts = [c for c in counts if c in table.columns]
     hidden = suppression_mask(table[counts], threshold=threshold, chains=chains,
@@ -264,8 +287,9 @@ def protect(
         else:
             values[col] = values[col].astype(float).where(~mask[col])
     cols_total = counts if column_totals is True else [c for c in (column_totals or []) if c in counts]
-    sums = _numeric(table[cols_total]).sum()
-    unsafe = tuple(c for c in cols_total if 0 < sums[c] < check_threshold(threshold))
+    sums, t = _numeric(table[cols_total]), check_threshold(threshold)
+    unsafe = tuple(c for c in cols_total if 0 < sums[c].sum() < t
+                   or not _total_safe(sums[c].to_numpy(), hidden[c].to_numpy(), t))
     return Protected(values, mask, check_threshold(threshold), unsafe)
 
 
@@ -306,22 +330,32 @@ def _recover_row(row: dict, ratios: Mapping[str, tuple[str, str]]) -> dict:
 
 
 def find_disclosures(
-    published: pd.DataFrame,
+    published: pd.DataFrame | Mapping[str, Sheet],
     *,
-    counts: Sequence[str],
+    counts: Sequence[str] = (),
     ratios: Mapping[str, tuple[str, str]] | None = None,
     chains: Sequence[Chain] = (),
     totals: Mapping[str, float] | None = None,
     threshold: int = SUPPRESSION_THRESHOLD,
+    zeros_shown: bool = True,
 ) -> list[str]:
-    """Every count of 1 to ``threshold - 1`` people a reader can work out from a published table.
+    """Every count of 1 to ``threshold - 1`` people a reader can work out from a published table or workbook.
 
     The reader sees ``published`` (NaN for a hidden or missing cell) and the
     published column totals ``totals``; they multiply rates by denominators,
     subtract nested counts and subtract shown cells from totals. Returns one line
     per small count found (empty when the table is safe). Meant for tests.
+
+    ``published`` may also be a whole workbook, sheet name -> :class:`Sheet`: the
+    sheets are read together (a district's total on one sheet minus its cycles
+    shown on another), ``totals`` are then grand totals by count name, and with
+    ``zeros_shown`` the reader knows that each hidden cell holds at least one
+    person (so a remainder of 5 over 5 hidden cells makes each 1, and a remainder
+    that leaves every hidden cell below the threshold is reported too).
     """
     t = check_threshold(threshold)
+    if isinstance(published, Mapping):
+        return _find_in_workbook(published, totals or {}, t, zeros_shown)
     ratios = dict(ratios or {})
     cols = [c for c in list(counts) + list(ratios) if c in published.columns]
     rows = [_recover_row({c: _float(r[c]) for c in cols}, ratios) for _, r in published.iterrows()]
@@ -337,9 +371,119 @@ def find_disclosures(
                     found.append(f"row {i}: {a} - {b} = {abs(known[a] - known[b]):g}")
     for col, total in (totals or {}).items():
         rest = total - sum(k[col] for k in rows if col in k)
-        if any(col not in k for k in rows) and 0 < rest < t:
+        hidden = sum(col not in k for k in rows)
+        if hidden and 0 < rest < t:
             found.append(f"total of {col} minus the cells shown = {rest:g}")
+        elif hidden and zeros_shown and 0 < rest - (hidden - 1) < t:
+            found.append(f"total of {col}: {hidden} hidden cells each hold 1 to {rest - (hidden - 1):g}")
     return found
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One published sheet for :func:`find_disclosures` of a whole workbook.
+
+    Attributes
+    ----------
+    table : the sheet as a reader sees it (``*`` or NaN where hidden).
+    keys : sheet column -> key name (``{"区县": "district", "年度": "year"}``); a row whose
+        keys are fewer than the workbook's finest rows is the total of the finest
+        rows it matches (a district's row in a league table sums its cycles).
+    counts : sheet column -> the count it shows (``{"退兵人数": "returned"}``).
+    ratios : sheet column -> (numerator count, denominator count) of a rate.
+    chains : nested counts, largest first, by count name.
+    """
+
+    table: pd.DataFrame
+    keys: Mapping[str, str]
+    counts: Mapping[str, str] = field(default_factory=dict)
+    ratios: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    chains: Sequence[Sequence[str]] = ()
+
+
+def _sheet_facts(sheets: Mapping[str, Sheet]):
+    """Known values, rates and sum relations of a workbook, over nodes (frozenset of key pairs, count)."""
+    finest = max((tuple(sh.keys.values()) for sh in sheets.values()), key=len)
+    known: dict = {}
+    rates: list = []
+    members: dict = {}
+    for sh in sheets.values():
+        for _, row in sh.table.iterrows():
+            key = frozenset((name, _key(row[col])) for col, name in sh.keys.items())
+            for col, count in sh.counts.items():
+                members.setdefault((key, count), None)
+                if col in row and _float(row[col]) is not None:
+                    known[(key, count)] = _float(row[col])
+            for col, (num, den) in sh.ratios.items():
+                members.setdefault((key, num), None)
+                members.setdefault((key, den), None)
+                if col in row and _float(row[col]) is not None:
+                    rates.append((_float(row[col]), (key, num), (key, den)))
+    cells = [n for n in members if {k for k, _ in n[0]} == set(finest)]
+    sums = {}
+    for node in members:
+        if {k for k, _ in node[0]} != set(finest):
+            sums[node] = [c for c in cells if c[1] == node[1] and node[0] <= c[0]]
+    return known, rates, sums, cells
+
+
+def _key(value: object) -> object:
+    number = _float(value)
+    return int(number) if number is not None and number == int(number) else str(value)
+
+
+def _close(known: dict, rates: list, sums: dict, zeros_shown: bool) -> None:
+    """Everything a reader can work out (in place): rate x denominator, total minus shown cells."""
+    changed = True
+    while changed:
+        changed = False
+        for r, num, den in rates:
+            if num not in known and den in known:
+                known[num], changed = round(r * known[den]), True
+            elif den not in known and num in known and r > 0:
+                known[den], changed = round(known[num] / r), True
+        for total, cells in sums.items():
+            unknown = [c for c in cells if c not in known]
+            if total not in known:
+                if cells and not unknown:
+                    known[total], changed = sum(known[c] for c in cells), True
+                continue
+            rest = known[total] - sum(known[c] for c in cells if c in known)
+            if len(unknown) == 1 or (unknown and rest == 0):
+                known.update({c: rest / len(unknown) for c in unknown})
+                changed = True
+            elif unknown and zeros_shown and rest == len(unknown):  # each hidden cell holds at least one
+                known.update({c: 1 for c in unknown})
+                changed = True
+
+
+def _name(node) -> str:
+    keys = ", ".join(f"{k}={v}" for k, v in sorted(node[0], key=lambda kv: kv[0]))
+    return f"{node[1]} [{keys or 'all'}]"
+
+
+def _find_in_workbook(sheets: Mapping[str, Sheet], totals: Mapping[str, float], threshold: int,
+                      zeros_shown: bool) -> list[str]:
+    known, rates, sums, cells = _sheet_facts(sheets)
+    for count, value in (totals or {}).items():
+        node = (frozenset(), count)
+        sums[node] = [c for c in cells if c[1] == count]
+        known[node] = float(value)
+    _close(known, rates, sums, zeros_shown)
+    found = [f"{_name(n)} = {v:g}" for n, v in known.items() if 0 < v < threshold]
+    for sh in sheets.values():
+        for chain in sh.chains:
+            for key in {n[0] for n in known}:
+                vals = [known[(key, c)] for c in chain if (key, c) in known]
+                found += [f"{_name((key, a))} - {b} = {abs(x - y):g}" for (a, x), (b, y) in
+                          zip(zip(chain, vals), zip(chain[1:], vals[1:])) if 0 < abs(x - y) < threshold]
+    for total, members in sums.items():  # bounds: each hidden cell holds at least one person
+        unknown = [c for c in members if c not in known]
+        if total in known and unknown and zeros_shown:
+            top = known[total] - sum(known[c] for c in members if c in known) - (len(unknown) - 1)
+            if 0 < top < threshold:
+                found.append(f"{len(unknown)} hidden cells of {_name(total)} each hold 1 to {top:g}")
+    return sorted(set(found))
 
 
 def _float(value: object) -> float | None:
