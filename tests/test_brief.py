@@ -510,6 +510,8 @@ def test_few_districts_are_cautioned_in_the_headline(few):
         head, limits = _section(brief, "sec.headline"), _section(brief, "sec.cannot_tell")
         for w in words:
             assert w in head and w in limits, (lang, w)
+        assert few.planning.reform is not None  # the reform estimate says the same of its intervals
+        assert ("3 个区县，改革效果" if lang == "zh" else "only 3 districts the reform") in _planning_words(brief)
 
 
 def test_many_districts_get_no_cluster_caution(inputs):

@@ -340,6 +340,8 @@ def _reform_paras(pl, lang: str) -> list[Para]:
     if test.get("df"):
         p = num(f"{k}.pretrend_p", test["p_value"], "p", lang)
         out.append(sentence("pl.pretrend_bad" if test["p_value"] < 0.05 else "pl.pretrend_ok", lang, p=p))
+    if cs.did.n_units < UNRELIABLE_CLUSTERS:  # as the requirement check's reforms.inference caution
+        out.append(sentence("pl.few_districts", lang, districts=num(f"{k}.districts", cs.did.n_units, "int", lang)))
     small = int((sizes < 5).sum())
     if small:
         out.append(sentence("pl.small_cohorts_all" if small == len(sizes) else "pl.small_cohorts", lang,

@@ -558,6 +558,9 @@ TEXTS: dict[str, dict[str, str]] = {
     "pl.pretrend_ok": _t("改革前趋势检验未发现差异（p {p}），但这不能证明平行趋势成立。",
                          "The pre-trend test finds no difference before the reforms (p {p}), which does not prove "
                          "parallel trends."),
+    "pl.few_districts": _t("只有 {districts} 个区县，改革效果的聚类标准误和置信区间不可靠，请勿据此判断显著性。",
+                           "With only {districts} districts the reform effects' clustered errors and intervals are "
+                           "unreliable: do not judge significance from them."),
     "pl.small_cohorts": _t("{cohorts} 个改革批次中有 {small} 个不足 5 个区县，其标准误可能偏小。",
                            "{small} of the {cohorts} reform cycles have fewer than 5 districts each; their errors "
                            "may be understated."),
