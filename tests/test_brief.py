@@ -16,7 +16,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from recruitstats.report.brief import build_brief, collect, compose, fmt, inputs_from_results, period_text  # noqa: E402,E501
-from recruitstats.report.brief import Bullets  # noqa: E402
+from recruitstats.report.brief import Bullets, Table  # noqa: E402
 from recruitstats.report.brief_render import render_html  # noqa: E402
 from recruitstats.report.style import text  # noqa: E402
 
@@ -541,8 +541,11 @@ def test_unit_costs_are_said_to_be_assumptions(inputs, panel, tmp_path):
 
     for lang, words in (("zh", "按项目配置每次入户动员 50 元计算（假设）"),
                         ("en", "at 50 yuan per door visit, the project config's assumption")):
-        head = _section(compose(inputs, lang, figures=False), "sec.headline")
+        brief = compose(inputs, lang, figures=False)
+        head = _section(brief, "sec.headline")
         assert words in head and ("内置默认值" if lang == "zh" else "built-in default") in head
+        table = next(b for b in brief.sections[0].blocks if isinstance(b, Table))
+        assert words in table.note  # the table's costs too
     cfg = tmp_path / "recruitstats.toml"
     cfg.write_text(re.sub(r"(?m)^door_visits\s*=.*$", "door_visits = 80", default_config_text()), encoding="utf-8")
     own = inputs_from_results(inputs.signup, inputs.discharge, panel=panel, config=load_config(cfg))

@@ -254,7 +254,11 @@ def _lever_table(inputs: BriefInputs, lang: str) -> Table:
         rows.append((r["label"], cell("coef", "coef"), interval("ci_low", "ci_high", "coef"),
                      cell("additional", flow), interval("additional_low", "additional_high", flow),
                      cell("cost", "yuan"), interval("cost_low", "cost_high", "yuan")))
-    return Table(text("tab.levers", lang, pct=f"{inputs.pct:g}"), header, tuple(rows))
+    # the costs in the table rest on the same unit prices as the sentences above: said under it too
+    prices = [_unit_cost(inputs, inputs.signup_costs, inputs.signup, lv, "cost_per_applicant", lang)
+              for lv in frame["lever"]]
+    note = joined([para for ps in prices for para in ps[:1]], lang).plain if any(prices) else ""
+    return Table(text("tab.levers", lang, pct=f"{inputs.pct:g}"), header, tuple(rows), note=note)
 
 
 def headline(inputs: BriefInputs, lang: str) -> Section:
