@@ -325,3 +325,31 @@ def write_everyday_headers_csv(df: pd.DataFrame, path: Path) -> Path:
         lines.append(",".join(cells))
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+#: The signature rows an office puts under its table (the phone is a made-up number of the mobile form).
+FOOTER_PHONE = "13800138000"
+FOOTER_ROWS: tuple[tuple[str, ...], ...] = (
+    ("填表人：张三", "", "审核人：李四", "", f"联系电话：{FOOTER_PHONE}"),
+    ("填报日期：2025年1月5日", "", "制表人：王五"),
+)
+
+
+def write_footer_panel(df: pd.DataFrame, path: Path, *, footer=FOOTER_ROWS, gap: int = 1) -> Path:
+    """A Chinese-header panel (Excel or CSV by the suffix) with signature rows after the data.
+
+    The first footer cell sits in the first column (区县), the others spread over the year
+    and half columns, as an office's form has them.
+    """
+    names = [n for n in ("district", "year", "half", "eligible_youth", "applicants", "enlisted")
+             if n in df.columns]
+    header = [PANEL[n].label_zh for n in names]
+    body = [[plain(v) for v in row] for row in df[names].itertuples(index=False)]
+    tail = [[""] * len(names) for _ in range(gap)]
+    tail += [list(cells) + [""] * (len(names) - len(cells)) for cells in footer]
+    rows = [["2021年征兵工作统计表"] + [""] * (len(names) - 1), header, *body, *tail]
+    if path.suffix == ".xlsx":
+        pd.DataFrame(rows).to_excel(path, header=False, index=False)
+    else:
+        pd.DataFrame(rows).to_csv(path, header=False, index=False, encoding="utf-8")
+    return path

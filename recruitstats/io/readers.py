@@ -438,10 +438,15 @@ def _read_csv_table(table: CsvTable, file: str, data_dir: Path, **options) -> Re
                            header_row=table.header_row, data_dir=data_dir, screened=True, **options)
     result.problems[:0] = table.dropped
     outside = [c for row in table.outside for c in row if c not in ("", None)]
-    if result.copy is not None:
-        result.copy.personal |= bool(privacy.scan_values(outside))
+    if result.copy is not None:  # footer rows sign names: the file as sent is not kept either
+        result.copy.personal |= bool(privacy.scan_values(outside)) or _signed(table.dropped)
     _mark_synthetic(result, [c for row in table.head[:table.header_row - 1] for c in row])
     return result
+
+
+def _signed(dropped: list[Problem]) -> bool:
+    """Whether footer rows (signatures: 填表人 张三) were dropped from the table."""
+    return any(p.kind == "footer" for p in dropped)
 
 
 def _mark_synthetic(result: ReadResult, title: list[object]) -> None:
@@ -479,8 +484,8 @@ def _read_grid_table(path: Path, fmt: str, sheet, **options) -> ReadResult:
     result = _from_columns(labels, units, columns, np.asarray(numbers, dtype=np.int64), file=where,
                            header_row=h + 1, data_dir=path.parent, **options)
     result.problems[:0] = dropped
-    if result.copy is not None:
-        result.copy.personal |= outside
+    if result.copy is not None:  # footer rows sign names: the file as sent is not kept either
+        result.copy.personal |= outside or _signed(dropped)
     _mark_synthetic(result, title)
     return result
 

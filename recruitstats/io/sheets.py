@@ -22,7 +22,7 @@ import numpy as np
 from recruitstats.errors import InputError, Problem, register_messages, tr
 from recruitstats.io import guards
 from recruitstats.io import numbers as num
-from recruitstats.schema import (TOTAL_ROW_MARKERS, canonical_name, normalise_header, personal_data_column,
+from recruitstats.schema import (HALF_VALUES, TOTAL_ROW_MARKERS, canonical_name, normalise_header, personal_data_column,
                                  suggest_column)
 
 register_messages({
@@ -40,6 +40,9 @@ register_messages({
     "s.totals": {"en": "totals row dropped (the package computes its own totals)",
                  "zh": "合计行已去掉（程序自行计算合计）"},
     "s.note": {"en": "note row dropped", "zh": "说明行已去掉"},
+    "s.footer": {"en": "footer rows {rows} dropped: {labels}… (signatures and notes under the table; their "
+                       "contents are neither read nor kept)",
+                 "zh": "表尾第 {rows} 行已去掉：{labels}……（表格下方的签名和说明；其内容不读取、不保存）"},
 })
 
 #: Headers of a combined cycle column ("2021年上半年", "2021H1").
@@ -49,6 +52,15 @@ _HEADER_SCAN_ROWS = 30
 #: First cell of the template's example row (and its English form): the row is skipped.
 EXAMPLE_MARKERS: tuple[str, ...] = ("示例", "example")
 _NOTE_PREFIXES = ("注", "说明", "备注", "填表", "制表", "审核", "负责人", "数据来源", "资料来源", "填报")
+#: How the signature and note rows under a form's table begin (填表人：张三 … 联系电话：…); the
+#: words that also start ordinary text (备注, 说明, 注, note) count only with a colon after them.
+FOOTER_PREFIXES: tuple[str, ...] = (
+    "填表人", "填报人", "审核人", "审批人", "制表人", "统计人", "经办人", "复核人", "填报单位", "填表单位", "报送单位",
+    "填报日期", "填表日期", "制表日期", "报送日期", "负责人", "单位负责人", "分管领导", "联系人", "联系电话",
+    "联系方式", "电话", "手机", "签字", "签名", "盖章", "prepared by", "checked by", "approved by", "contact",
+    "tel:", "phone:")
+FOOTER_COLON_PREFIXES: tuple[str, ...] = ("备注", "说明", "注", "填表说明", "数据来源", "资料来源", "note", "notes")
+_KEY_NAMES = frozenset({"district", "district_code", "year", "half"})
 _UNIT_TOKEN = re.compile(
     r"^[(（\[【]?(人|人次|名|万人|万元|千元|元|元/年|元/人|%|％|份|条|幅|场|场次|次|个|persons?|yuan|"
     r"10k yuan|copies|messages|posts|pieces|events|visits|contacts)[)）\]】]?$", re.IGNORECASE)
@@ -405,6 +417,91 @@ def _row_verdict(row: Sequence[object], header: frozenset[str]) -> str | None:
     return None
 
 
+# --- footer rows -------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=1 << 12)
+def footer_label(text: str) -> str | None:
+    """The signature word a footer cell begins with (填表人, 联系电话, 注 ...), or None."""
+    low = re.sub(r"\s+", "", num.nfkc(text)).lower()  # (nfkc already drops most spaces: "Preparedby")
+    for prefix in FOOTER_PREFIXES:
+        if low.startswith(prefix.replace(" ", "")):
+            return prefix.rstrip(":")
+    for prefix in FOOTER_COLON_PREFIXES:
+        if low.startswith(prefix) and low[len(prefix):len(prefix) + 1] in (":", "："):
+            return prefix
+    return None
+
+
+def key_positions(labels: Sequence[str]) -> dict[int, str]:
+    """Positions of the key columns among the labels -> their names (district, district_code, year, half,
+    or cycle for a combined cycle column)."""
+    out: dict[int, str] = {}
+    for j, lab in enumerate(labels):
+        name = canonical_name(lab)[0] if lab else None
+        if name in _KEY_NAMES:
+            out[j] = name
+        elif lab and normalise_header(lab)[0] in CYCLE_HEADERS:
+            out[j] = "cycle"
+    return out
+
+
+def _key_is_data(cell: object, name: str) -> bool:
+    """Whether a key column's cell holds data: any district name, or a code, year, half or cycle (a
+    number, text starting with a digit, 上半年 ...); a signature word is not, nor a name spilling into
+    the year column."""
+    if cell is None or cell == "" or isinstance(cell, bool):
+        return False
+    if isinstance(cell, str):
+        t = num.nfkc(cell).strip()
+        if not t or footer_label(t):
+            return False
+        return name == "district" or t[:1].isdigit() or t.lower() in HALF_VALUES
+    return True
+
+
+def footer_row(row: Sequence[object], keys: dict[int, str]) -> list[str] | None:
+    """The signature words of a footer row (its first filled cell starts with one and its key columns
+    hold no data), or None when the row is not a footer."""
+    filled = [c for c in row if c is not None and not (isinstance(c, str) and not c.strip())]
+    if not filled or not isinstance(filled[0], str) or footer_label(filled[0]) is None:
+        return None
+    if any(j < len(row) and _key_is_data(row[j], name) for j, name in keys.items()):
+        return None
+    return [w for w in (footer_label(c) for c in filled if isinstance(c, str)) if w]
+
+
+def trailing_footer(get_row, indices: Sequence[int], keys: dict[int, str], dropped=lambda i: False
+                    ) -> tuple[list[int], list[str]]:
+    """The footer rows at the end of a table and their signature words, in order.
+
+    Walks up from the last row: blank rows and rows dropped anyway (``dropped``: totals, notes ...)
+    are passed over, a footer row is collected, and the first other row (data) ends the walk, so a
+    footer-like row above data is never dropped as a footer.
+    """
+    found: list[int] = []
+    words: list[str] = []
+    for i in reversed(indices):
+        row = get_row(i)
+        if not _nonempty(row):
+            continue
+        signed = footer_row(row, keys)
+        if signed is None:
+            if dropped(i):
+                continue
+            break
+        found.append(i)
+        words[:0] = signed
+    return found[::-1], list(dict.fromkeys(words))
+
+
+def footer_problem(numbers: Sequence[int], words: Sequence[str], file: str) -> Problem:
+    """One warning for the footer rows (spreadsheet numbers), naming their signature words, never a value."""
+    first, last = min(numbers), max(numbers)
+    rows = str(first) if first == last else f"{first}-{last}"
+    return Problem(tr("s.footer", rows=rows, labels=tr("list.sep").join(words)), file=file, severity="warning",
+                   kind="footer")
+
+
 def _maybe_not_data(text: str, header: frozenset[str]) -> bool:
     """Whether a cell could make its row one :func:`_row_verdict` drops (a header, example, total, blank)."""
     return (text.strip() in header or _is_example(text) or _is_total(text)
@@ -462,6 +559,13 @@ def _csv_table(text: str, delimiter: str, file: str, utf8: bytes | None = None) 
         return None
     numbers = np.arange(len(columns[0]), dtype=np.int64) + start + 1
     keep, dropped, outside = _screen_rows(columns, numbers, frozenset(lab for lab in labels if lab), file)
+    footer, words = trailing_footer(lambda i: [c.array[i].as_py() for c in columns], range(len(numbers)),
+                                    key_positions(labels), dropped=lambda i: not keep[i])
+    if footer:  # rows _screen_rows dropped as notes are named once, as footer rows
+        signed = {int(numbers[i]) for i in footer}
+        dropped = [p for p in dropped if p.row not in signed] + [footer_problem(sorted(signed), words, file)]
+        outside += [[c.array[i].as_py() for c in columns] for i in footer if keep[i]]
+        keep[footer] = False
     if not keep.any():
         return None
     if not keep.all():
@@ -528,8 +632,13 @@ def _data_rows(grid: list[list[object]], start: int, width: int, file: str, labe
     """Rows holding data (padded to ``width``), their spreadsheet numbers, and the rows dropped."""
     kept, numbers, problems = [], [], []
     header = frozenset(lab for lab in labels if lab)
+    footer, words = trailing_footer(grid.__getitem__, range(start, len(grid)), key_positions(labels),
+                                    dropped=lambda i: _row_verdict(grid[i], header) is not None)
+    skipped = set(footer)
     for i in range(start, len(grid)):
         row = grid[i]
+        if i in skipped:
+            continue
         verdict = _row_verdict(row, header)
         if verdict is not None:
             problems += _dropped(verdict, file, i + 1)
@@ -538,4 +647,6 @@ def _data_rows(grid: list[list[object]], start: int, width: int, file: str, labe
             row = list(row) + [""] * (width - len(row))
         kept.append(row[:width])
         numbers.append(i + 1)
+    if footer:
+        problems.append(footer_problem([i + 1 for i in footer], words, file))
     return kept, numbers, problems
