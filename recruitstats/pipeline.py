@@ -641,12 +641,15 @@ def _write_brief(combined, cfg, work: Path, reports: Path, run: _Run) -> list[st
                             if run.lang == "en" else "没有面板数据：政策简报需要区县面板"})
         return []
     try:
-        paths = build_brief(work / "data", reports, langs=cfg.languages, config=cfg, panel=combined.panel)
+        paths = build_brief(work / "data", reports, langs=cfg.languages, config=cfg, panel=combined.panel,
+                            sources=combined.sources)
     except InputError as exc:
         run.skipped.append({"analysis": "brief", "reason": str(exc).splitlines()[0]})
         return []
     except Exception as exc:  # noqa: BLE001 - a failed brief leaves the notebooks' report standing
-        run.skipped.append({"analysis": "brief", "reason": f"the brief failed: {type(exc).__name__}: {exc}"})
+        reason = (f"the policy brief could not be written ({type(exc).__name__}); the other reports stand"
+                  if run.lang == "en" else f"政策简报未能生成（{type(exc).__name__}），其余报告不受影响")
+        run.skipped.append({"analysis": "brief", "reason": reason, "detail": str(exc)})
         return []
     return [Path(p).name for p in paths]
 
