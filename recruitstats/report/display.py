@@ -93,6 +93,13 @@ _WORDS: dict[str, tuple[str, str]] = {
     "later vs earlier": ("晚改革组 vs 已改革的早组", "later vs earlier (already treated)"),
     "reform_cycle": ("改革批次", "reform cycle"), "districts": ("区县数", "districts"),
     "never (in this panel)": ("未改革（本面板内）", "never (in this panel)"),
+    # recruit covariates and the robustness comparison (report.tables.compare_table)
+    "college_status[student]": ("在校大学生", "college student"),
+    "college_status[graduate]": ("大学毕业生", "college graduate"),
+    "student": ("在校大学生", "college student"), "graduate": ("大学毕业生", "college graduate"),
+    "none": ("无", "none"), "truth": ("真实值（模拟）", "truth (simulation)"), "N": ("观测数", "N"),
+    "clusters": ("聚类数", "clusters"), "fixed effects": ("固定效应", "fixed effects"),
+    "family": ("分布族", "family"), "synthetic": ("模拟数据", "synthetic"),
 }
 
 
