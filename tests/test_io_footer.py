@@ -58,10 +58,11 @@ def test_footer_rows_are_dropped_with_one_warning(tmp_path, form, footer, capsys
     assert panel["year"].tolist() == df["year"].tolist() and panel["applicants"].tolist() == df["applicants"].tolist()
     first = len(df) + 2 + 1 + 1  # title, header, data, one blank row
     rows = str(first) if len(footer) == 1 else f"{first}-{first + len(footer) - 1}"
+    en_rows = f"row {rows}" if len(footer) == 1 else f"rows {rows}"
     with language("en"):
         lines = [str(p) for p in panel.attrs["problems"]]
     footers = [ln for ln in lines if "footer" in ln]
-    assert footers == [f"{path}: warning: footer rows {rows} dropped: " + footers[0].split("dropped: ")[1]]
+    assert footers == [f"{path}: warning: footer {en_rows} dropped: " + footers[0].split("dropped: ")[1]]
     assert not [ln for ln in lines if "note row" in ln]  # one warning, not a note line beside it
     assert main(["validate", "--lang", "zh", str(path)]) == 0
     err = capsys.readouterr().err

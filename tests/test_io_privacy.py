@@ -130,3 +130,37 @@ def test_key_file_never_created_by_reading(tmp_path, monkeypatch):
     assert written == first and load_key() == (first, False)
     assert privacy.write_key_file(path, privacy.new_key()) == first  # never replaced once made
     assert privacy.key_fingerprint(first) == hashlib.sha256(first).hexdigest()[:16]
+
+
+def _scan_reference(values) -> dict[str, int]:
+    """scan_values as it was before short ASCII cells were skipped: every distinct value judged."""
+    import pandas as pd
+
+    from recruitstats.io.privacy import _cell_kind
+
+    series = pd.Series(list(values), dtype=object)
+    out: dict[str, int] = {}
+    for value in pd.unique(series.to_numpy()):
+        kind = _cell_kind(value)
+        if kind:
+            out[kind] = out.get(kind, 0) + int((series == value).sum())
+    return out
+
+
+def test_scan_values_skipping_short_ascii_cells_gives_the_same_counts():
+    import numpy as np
+
+    from recruitstats.io.privacy import scan_values
+
+    rng = np.random.default_rng(20261201)
+    hits = ["13812345678", "138 1234 5678", "+86-138-1234-5678", "010-62345678", "11010519491231002X",
+            "110105491231002", "１３８１２３４５６７８", "核查13812345678", 13812345678, 1.10105194912310e17,
+            "1.10105E+17"]
+    short = ["12345678", "2021", "x", "", " 1380013", "H1", "1,234", "12万", "约120", "甲区", "一二三四五六七八"]
+    other = ["123456789", "2021-03-01", "110101", 110101, 2021.0, None, float("nan"), True, "N/A"]
+    pool = hits + short + other
+    for n in (1, 7, 200, 5000):
+        cells = [pool[i] for i in rng.integers(0, len(pool), n)]
+        assert scan_values(cells) == _scan_reference(cells)
+        assert scan_values(np.array(cells, dtype=object)) == _scan_reference(cells)
+    assert scan_values(short) == {} and scan_values(["1380013800"]) == _scan_reference(["1380013800"])

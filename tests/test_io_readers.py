@@ -91,7 +91,9 @@ def test_title_rows_merged_headers_totals_and_notes(tmp_path):
     assert df["publicity_spend"].tolist() == [15000.0, 22500.0]
     assert df["备注"].tolist()[0] == "x"  # unknown extra columns kept
     rows = {p.row: p.message for p in result.warnings}
-    assert "totals row" in rows[7] and "note row" in rows[8]
+    assert "totals row" in rows[7]
+    footer = [p.message for p in result.warnings if p.kind == "footer"]  # the note under the table
+    assert len(footer) == 1 and footer[0].startswith("footer row 8 dropped: 注…")
 
 
 def test_cells_beyond_the_header_are_kept(tmp_path):

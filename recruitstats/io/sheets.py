@@ -40,9 +40,11 @@ register_messages({
     "s.totals": {"en": "totals row dropped (the package computes its own totals)",
                  "zh": "合计行已去掉（程序自行计算合计）"},
     "s.note": {"en": "note row dropped", "zh": "说明行已去掉"},
-    "s.footer": {"en": "footer rows {rows} dropped: {labels}… (signatures and notes under the table; their "
+    "s.footer": {"en": "footer {rows} dropped: {labels}… (signatures and notes under the table; their "
                        "contents are neither read nor kept)",
                  "zh": "表尾第 {rows} 行已去掉：{labels}……（表格下方的签名和说明；其内容不读取、不保存）"},
+    "s.footer.row": {"en": "row {rows}", "zh": "{rows}"},
+    "s.footer.rows": {"en": "rows {rows}", "zh": "{rows}"},
 })
 
 #: Headers of a combined cycle column ("2021年上半年", "2021H1").
@@ -497,7 +499,7 @@ def trailing_footer(get_row, indices: Sequence[int], keys: dict[int, str], dropp
 def footer_problem(numbers: Sequence[int], words: Sequence[str], file: str) -> Problem:
     """One warning for the footer rows (spreadsheet numbers), naming their signature words, never a value."""
     first, last = min(numbers), max(numbers)
-    rows = str(first) if first == last else f"{first}-{last}"
+    rows = tr("s.footer.row", rows=first) if first == last else tr("s.footer.rows", rows=f"{first}-{last}")
     return Problem(tr("s.footer", rows=rows, labels=tr("list.sep").join(words)), file=file, severity="warning",
                    kind="footer")
 
