@@ -38,3 +38,25 @@ def test_power_alone_and_bad_language(results):
     assert planning_findings(lang="zh") == []
     with pytest.raises(InputError):
         planning_findings(lang="fr")
+
+
+def test_power_on_real_data_is_not_called_synthetic(results):
+    """A real-data report must not tell the reader their data are synthetic."""
+    zh = planning_findings(power=results["power"], lang="zh")
+    en = planning_findings(power=results["power"], lang="en")
+    assert "功效模拟（计划用的模拟面板，并非您的数据）" in zh[1] and "模拟数据" not in "".join(zh)
+    assert "simulated panels" in en[1] and "planning simulation, not your data" in en[1]
+    assert "synthetic" not in " ".join(en).lower()
+
+
+def test_a_hidden_scenario_count_gives_only_the_relative_change(results):
+    from dataclasses import replace
+
+    s = results["scenarios"][0]
+    table = s.table.copy()
+    table.loc["applicants", ["observed", "baseline", "predicted", "change", "change_ci_low", "change_ci_high",
+                             "pi_low", "pi_high"]] = float("nan")
+    table.loc["applicants", "suppressed"] = True
+    hidden = replace(s, table=table)
+    zh, en = planning_findings(scenarios=[hidden], lang="zh")[0], planning_findings(scenarios=[hidden], lang="en")[0]
+    assert "nan" not in zh + en and "%" in zh and "not published" in en and "少于5人" in zh

@@ -119,3 +119,14 @@ def test_binomial_family_and_text_output(capsys):
     assert main(["power", "--districts", "12", "--cycles", "5", "--effect", "0.1", "--sims", "10"]) == 0
     out = capsys.readouterr().out
     assert "最小可检测效应" in out and "minimal detectable effect" in out
+
+
+def test_text_never_calls_the_users_data_synthetic_and_messages_follow_the_language(capsys):
+    r = power(12, 6, 0.2, 20, 4, progress=False)
+    assert "not your data" in r.summary("en") and "并非您的数据" in r.summary("zh")
+    assert "synthetic" not in r.summary("en").lower() and "模拟数据" not in r.summary("zh")
+    assert main(["power", "--districts", "1", "--cycles", "6", "--effect", "0.2", "--sims", "20", "--lang", "zh"]) == 2
+    err = capsys.readouterr().err
+    assert "区县数 districts 须为 3 到 10000 之间的整数" in err and "must be" not in err
+    assert main(["power", "--districts", "1", "--cycles", "6", "--effect", "0.2", "--sims", "20", "--lang", "en"]) == 2
+    assert "districts must be a whole number" in capsys.readouterr().err

@@ -170,8 +170,62 @@ def test_tiny_panel_gives_wide_but_finite_intervals():
     small = simulate(seed=3, n_cities=2, districts_per_city=3, first_year=2023, last_year=2025,
                      recruits=False).panel
     r = next_cycle(fit_signup(small), {"stipend": 1.2, "publicity": 1.3, "outreach": 2.0},
-                   discharge=fit_discharge(small), seed=1, reps=2000)
+                   discharge=fit_discharge(small), seed=1, reps=2000, threshold=1)  # the intervals, not disclosure
     assert np.isfinite(r.table[["pi_low", "pi_high"]].to_numpy()).all()
     last = small[(small["year"] == 2025) & (small["half"] == 2)]
     assert r.table.loc["returned", "pi_high"] <= last["enlisted"].sum()
     assert r.table.loc["applicants", "pi_high"] <= last["eligible_youth"].sum()
+
+
+def _small_returns_city(panel: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """The first city with 2 returns in the latest cycle (one district), none in its other districts."""
+    out = panel.copy()
+    city = out["city"].iloc[0]
+    last = (out["year"] == out["year"].max()) & (out["half"] == out.loc[out["year"] == out["year"].max(), "half"].max())
+    rows = out.index[last & (out["city"] == city)]
+    out.loc[rows, "returned"] = 0
+    out.loc[rows[0], "returned"] = 2
+    return out, city
+
+
+def test_a_baseline_count_below_the_threshold_is_not_published(tmp_path, panel, capsys):
+    """"退兵人数：预计 1（原 2）" gave the latest returns of the city away."""
+    small, city = _small_returns_city(panel)
+    path = tmp_path / "panel.csv"
+    small.drop(columns=["data_source"], errors="ignore").to_csv(path, index=False)
+    assert main(["scenario", "--data", str(path), "--set", "publicity=+30%", "--city", city, "--reps", "300",
+                 "--lang", "zh"]) == 0
+    out = capsys.readouterr().out
+    line = next(x for x in out.splitlines() if "退兵人数" in x)
+    assert "*" in line and "原" not in line and "少于5人" in line and "%" in line
+    assert main(["scenario", "--data", str(path), "--set", "publicity=+30%", "--city", city, "--reps", "300",
+                 "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    ret = data["outcomes"]["returned"]
+    assert ret["suppressed"] is True and ret["observed"] is None and ret["baseline"] is None
+    assert ret["predicted"] is None and ret["pi_high"] is None and ret["relative_change"] > 0
+    assert any("1 to 4" in n for n in data["notes"]) and data["threshold"] == 5
+    for row in data["by_district"]:
+        if row["outcome"] == "returned" and row["suppressed"]:
+            assert row["observed"] is None and row["baseline"] is None and row["predicted"] is None
+    hidden = [r for r in data["by_district"] if r["outcome"] == "returned" and r["suppressed"]]
+    assert hidden  # the district with 2 returns, and enough others that the total does not give it back
+    (tmp_path / "recruitstats.toml").write_text("threshold = 2\n", encoding="utf-8")
+    assert main(["scenario", "--data", str(path), "--set", "publicity=+30%", "--city", city, "--reps", "300",
+                 "--json", "--config", str(tmp_path / "recruitstats.toml")]) == 0
+    assert json.loads(capsys.readouterr().out)["outcomes"]["returned"]["observed"] == 2
+
+
+def test_planning_messages_follow_the_language_and_name_the_district(tmp_path, panel, capsys):
+    path = tmp_path / "panel.csv"
+    panel.to_csv(path, index=False)
+    assert main(["scenario", "--data", str(path), "--set", "publicity=+30%", "--city", "某市", "--lang", "zh"]) == 2
+    err = capsys.readouterr().err
+    assert "没有名为“某市”的地市" in err and "no city" not in err
+    assert main(["scenario", "--data", str(path), "--set", "publicity=+30%", "--city", "某市", "--lang", "en"]) == 2
+    assert "no city named '某市'" in capsys.readouterr().err
+    code = str(panel["district_code"].iloc[0])
+    name = panel.loc[panel["district_code"].astype(str) == code, "district"].iloc[0]
+    assert main(["scenario", "--data", str(path), "--set", "publicity=+30%", "--district", code, "--reps", "300",
+                 "--lang", "en"]) == 0
+    assert f"district {name} ({code})" in capsys.readouterr().out

@@ -256,3 +256,30 @@ def test_two_shares_of_nested_counts_do_not_reveal_their_difference(tmp_path):
     graduates = card.rows["graduate_share"] * 100
     gap = (college - graduates).dropna()
     assert not ((gap.round() > 0) & (gap.round() < 5)).any()
+
+
+def test_text_and_xlsx_show_percentages_multiples_and_halves(tmp_path, capsys, card):
+    """40.4% not 0.404, 2.1× not 2.1, 上半年/下半年 (H1/H2) not 1/2; the JSON keeps unrounded ratios."""
+    assert main(["scorecard", "--data", str(SAMPLE), "--lang", "zh"]) == 0
+    out = capsys.readouterr().out
+    first = card.rows.iloc[0]
+    assert f"{100 * first['college_share']:.1f}%" in out and f"{first['exam_multiple']:.1f}×" in out
+    assert "下半年" in out and not re.search(r"\b0\.\d{3}\b", out)
+    assert main(["scorecard", "--data", str(SAMPLE), "--lang", "en"]) == 0
+    assert re.search(r"\bH2\b", capsys.readouterr().out)
+    assert main(["scorecard", "--data", str(SAMPLE), "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    assert rows[0]["values"]["college_share"] == pytest.approx(first["college_share"], rel=0, abs=0)
+    assert rows[0]["half"] == int(first["half"])
+    target = tmp_path / "card.xlsx"
+    assert main(["scorecard", "--data", str(SAMPLE), "--xlsx", str(target), "--lang", "zh"]) == 0
+    from openpyxl import load_workbook
+
+    ws = load_workbook(target)["五率"]
+    header = [c.value for c in ws[1]]
+    share, multiple, rate = (ws.cell(row=2, column=header.index(k) + 1) for k in
+                             ("大学生占比", "上站体检率（体检人数/任务数）", "退兵率"))
+    assert share.number_format == "0.0%" and multiple.number_format == '0.0"×"'
+    assert rate.number_format == "0.00%" and isinstance(share.value, float)
+    assert ws.cell(row=2, column=header.index("批次") + 1).value == "下半年"
+    assert load_workbook(target)["征集漏斗"].cell(row=2, column=3).value == "下半年"

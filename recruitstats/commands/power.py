@@ -7,7 +7,7 @@ import json
 
 DESCRIPTION = """\
 Before asking whether a lever works, ask whether the data could tell.
-Simulates SYNTHETIC panels (模拟数据) of the planned size from the package's
+Simulates panels (planning simulation, not your data; 功效模拟) of the planned size from the package's
 simulator (districts x consecutive call-up cycles, the default sign-up model with
 district and cycle fixed effects), fits each with the rate engine (errors
 clustered by district: CRV1, or the CRV3 jackknife below 40 districts; t(G-1))
@@ -24,8 +24,8 @@ By default the lever varies as in the simulator (the stipend: staggered raises);
 the lever's column changes by PCT% in a random share of districts from cycle K on.
 A progress bar is shown on standard error when it is a terminal.
 
-在计划开展评估之前先问：数据能否回答这个问题？本命令按计划的区县数、批次数模拟
-数据（模拟数据），用与 fit 相同的模型拟合，报告检验功效、零效应下的拒绝率与
+在计划开展评估之前先问：数据能否回答这个问题？本命令按计划的区县数、批次数生成
+功效模拟（计划用的模拟面板，并非您的数据），用与 fit 相同的模型拟合，报告检验功效、零效应下的拒绝率与
 80% 功效下的最小可检测效应。
 
 Examples:
@@ -71,12 +71,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from recruitstats.commands.scenario import tr  # registers the --lang message
     from recruitstats.errors import InputError
     from recruitstats.planning.power import power
 
     langs = [x.strip() for x in args.lang.split(",") if x.strip()]
     if not langs or any(x not in ("zh", "en") for x in langs):
-        raise InputError(f"--lang takes zh, en or zh,en, not {args.lang!r}")
+        raise InputError(tr("scenario.lang", value=args.lang))
     result = power(args.districts, args.cycles, args.effect, args.sims, args.seed, alpha=args.alpha,
                    lever=args.lever, family=args.family, vcov=args.vcov, rho=args.rho, cities=args.cities,
                    city_sd=args.city_sd, treated_share=args.treated_share, start_cycle=args.start_cycle,

@@ -7,6 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+from recruitstats.errors import register_messages, tr
+
 DESCRIPTION = """\
 Predict next cycle's applicants (sign-up model) and early returns (discharge
 model) when a district, a city or every district changes its levers, from the
@@ -47,7 +49,24 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="sd of a common shock to next cycle's log rate (default 0: the latest cycle replayed)")
     p.add_argument("--lang", default="zh,en", help="languages of the text output (default zh,en)")
     p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--config", default=None, metavar="FILE",
+                   help="project configuration (default: ./recruitstats.toml if present); its threshold hides "
+                        "counts of fewer people")
     p.set_defaults(func=run)
+
+
+register_messages({
+    "scenario.lang": {"en": "--lang takes zh, en or zh,en, not {value!r}", "zh": "--lang 只能是 zh、en 或 zh,en，而不是 {value!r}"},
+    "scenario.no_returns": {"en": "{data}: warning: early returns not predicted: {why}",
+                            "zh": "{data}：警告：未预测退兵人数：{why}"},
+})
+
+
+def _threshold(path: str | None) -> int:
+    """The project config's suppression threshold (./recruitstats.toml when no --config; default 5)."""
+    from recruitstats.config import find_config, load_config
+
+    return load_config(path or find_config(".")).threshold
 
 
 def run(args: argparse.Namespace) -> int:
@@ -58,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
 
     langs = [x.strip() for x in args.lang.split(",") if x.strip()]
     if not langs or any(x not in ("zh", "en") for x in langs):
-        raise InputError(f"--lang takes zh, en or zh,en, not {args.lang!r}")
+        raise InputError(tr("scenario.lang", value=args.lang))
     changes = dict(parse_change(c) for c in args.changes)
     panel = _load(args.data)
     signup = fit_signup(panel, level=args.level)
@@ -68,10 +87,10 @@ def run(args: argparse.Namespace) -> int:
         try:
             discharge = fit_discharge(panel, level=args.level)
         except InputError as exc:   # sign-ups can still be predicted
-            print(f"{args.data}: warning: early returns not predicted: {str(exc).splitlines()[0]}",
-                  file=sys.stderr)
+            print(tr("scenario.no_returns", data=args.data, why=str(exc).splitlines()[0]), file=sys.stderr)
     result = next_cycle(signup, changes, discharge=discharge, district=args.district, city=args.city,
-                        level=args.level, reps=args.reps, seed=args.seed, cycle_sd=args.cycle_sd)
+                        level=args.level, reps=args.reps, seed=args.seed, cycle_sd=args.cycle_sd,
+                        threshold=_threshold(args.config))
     if args.json:
         out = result.to_dict()
         out["data"] = str(args.data)

@@ -44,6 +44,13 @@ def _scenario(s, lang: Lang) -> str:
     a = s.table.loc["applicants"]
     changes = "、".join(f"{LEVERS[k].label('zh')} x{v:g}" for k, v in s.changes.items()) if lang == "zh" \
         else ", ".join(f"{LEVERS[k].label('en').lower()} x{v:g}" for k, v in s.changes.items())
+    if bool(a.get("suppressed", False)):  # a count below the threshold: only the relative change
+        rel = a.get("relative_change", float("nan"))
+        if lang == "zh":
+            return (f"情景（{where_text(s.where, 'zh')}，{changes}）：报名人数预计变化 {rel:+.1%}"
+                    f"（最近批次实际人数少于{s.threshold}人，人数不公布）。")
+        return (f"Scenario ({s.where}: {changes}): applicants expected to change by {rel:+.1%} (the latest "
+                f"count is below {s.threshold} people and is not published).")
     if lang == "zh":
         return (f"情景（{where_text(s.where, 'zh')}，{changes}）：报名人数预计变化 {a['change']:+,.0f}"
                 f"（{a['change_ci_low']:+,.0f} 至 {a['change_ci_high']:+,.0f}），下一批次预测区间 "
@@ -100,6 +107,6 @@ def planning_findings(
         lines.append("以上数字来自模拟数据，不描述任何真实区县。" if lang == "zh" else
                      "These numbers come from SYNTHETIC data and describe no real district.")
     elif power is not None:  # power is simulated whatever the data
-        lines.append("检验功效来自按本地规模模拟的面板（模拟数据）。" if lang == "zh" else
-                     "Power comes from panels simulated at this size (synthetic).")
+        lines.append("检验功效来自功效模拟（计划用的模拟面板，并非您的数据），面板规模与本地相同。" if lang == "zh" else
+                     "Power comes from simulated panels of this size (planning simulation, not your data).")
     return lines

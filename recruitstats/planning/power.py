@@ -1,11 +1,11 @@
 """Simulated power and minimal detectable effect for a planned lever evaluation.
 
 Before an office asks "does publicity raise sign-ups?", :func:`power` answers
-"could our data tell?": it draws many synthetic panels of the planned size from
-the simulator's data-generating process (:mod:`recruitstats.simulate`: district
-propensities that confound the levers, publicity and door visits varying around
-district levels with a trend, stipends raised in a staggered year, Poisson
-sign-ups with multiplicative noise), fits each with the package's rate engine
+"could our data tell?": it draws many simulated panels of the planned size (a
+planning simulation, not the user's data) from the simulator's data-generating
+process (:mod:`recruitstats.simulate`: district propensities that confound the
+levers, publicity and door visits varying around district levels with a trend,
+stipends raised in a staggered year, Poisson sign-ups with multiplicative noise), fits each with the package's rate engine
 (district fixed effect absorbed, cycle dummies, errors clustered by district)
 and counts how often the lever's coefficient is significant.
 
@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from recruitstats.errors import InputError, Problem
+from recruitstats.errors import InputError, Problem, register_messages, tr
 from recruitstats.inference import FEW_CLUSTERS, small_sample_factor
 from recruitstats.measures import LEVERS
 from recruitstats.models.engine import _Absorber, _irls, _mean_and_weight
@@ -105,12 +105,14 @@ class PowerResult:
     def summary(self, lang: str = "en") -> str:
         """Two or three lines in Chinese (``zh``) or English (``en``)."""
         if lang == "zh":
-            return (f"模拟功效（{self.sims} 次模拟，{self.districts} 个区县 × {self.cycles} 个征集批次）：\n"
+            return (f"功效模拟（计划用的模拟面板，并非您的数据；{self.sims} 次模拟，{self.districts} 个区县 × "
+                    f"{self.cycles} 个征集批次）：\n"
                     f"  {self.lever} 系数真值 {self.effect:g} 时检验功效 {self.power:.1%}"
                     f"（蒙特卡洛标准误 {self.power_mc_se:.1%}）；真值为 0 时拒绝率 {self.size:.1%}"
                     f"（名义 {self.alpha:.0%}）\n"
                     f"  80% 功效下的最小可检测效应 {self.mde:.3f}；推断：{self.inference_zh}")
-        return (f"Simulated power ({self.sims} simulations, {self.districts} districts x {self.cycles} cycles):\n"
+        return (f"Simulated power (simulated panels: planning simulation, not your data; {self.sims} simulations, "
+                f"{self.districts} districts x {self.cycles} cycles):\n"
                 f"  power {self.power:.1%} (Monte Carlo se {self.power_mc_se:.1%}) to detect a {self.lever} "
                 f"coefficient of {self.effect:g}; rejection rate at effect 0: {self.size:.1%} "
                 f"(nominal {self.alpha:.0%})\n"
@@ -119,54 +121,92 @@ class PowerResult:
 
 # --- checks -----------------------------------------------------------------
 
+register_messages({
+    "pw.file": {"en": "power options", "zh": "功效模拟选项"},
+    "pw.eg": {"en": "e.g. {x}", "zh": "例如 {x}"},
+    "pw.districts": {"en": "districts must be a whole number from 3 to 10000, got {value!r}",
+                     "zh": "区县数 districts 须为 3 到 10000 之间的整数，而不是 {value!r}"},
+    "pw.cycles": {"en": "cycles must be a whole number from 3 to 200, got {value!r}",
+                  "zh": "批次数 cycles 须为 3 到 200 之间的整数，而不是 {value!r}"},
+    "pw.sims": {"en": "sims must be a whole number from 1 to 1000000, got {value!r}",
+                "zh": "模拟次数 sims 须为 1 到 1000000 之间的整数，而不是 {value!r}"},
+    "pw.seed": {"en": "seed must be a non-negative integer, got {value!r}", "zh": "随机种子 seed 须为非负整数，而不是 {value!r}"},
+    "pw.effect": {"en": "effect must be a number in [-3, 3] (a log-rate coefficient), got {value!r}",
+                  "zh": "效应 effect 须为 -3 到 3 之间的数（对数率系数），而不是 {value!r}"},
+    "pw.alpha": {"en": "alpha must be between 0 and 0.5, got {value!r}", "zh": "显著性水平 alpha 须在 0 与 0.5 之间，而不是 {value!r}"},
+    "pw.lever": {"en": "unknown lever {value!r}", "zh": "杠杆“{value}”不存在"},
+    "pw.family": {"en": "unknown family {value!r}", "zh": "模型族“{value}”不存在"},
+    "pw.family.expected": {"en": "poisson or binomial", "zh": "poisson 或 binomial"},
+    "pw.vcov": {"en": "unknown vcov {value!r}", "zh": "标准误方法“{value}”不存在"},
+    "pw.vcov.expected": {"en": "auto, cluster or jackknife", "zh": "auto、cluster 或 jackknife"},
+    "pw.rho": {"en": "rho (serial correlation of the noise) must be in (-1, 1), got {value!r}",
+               "zh": "rho（噪声的序列相关）须在 -1 与 1 之间，而不是 {value!r}"},
+    "pw.cities": {"en": "cities must be a whole number from 2 to the number of districts, got {value!r}",
+                  "zh": "地市数 cities 须为 2 到区县数之间的整数，而不是 {value!r}"},
+    "pw.city_sd": {"en": "city_sd must be in [0, 2), got {value!r}", "zh": "city_sd 须在 0（含）与 2 之间，而不是 {value!r}"},
+    "pw.city_sd_needs": {"en": "a city shock needs the number of cities (cities=...)",
+                         "zh": "地市冲击需要给出地市数（cities=...）"},
+    "pw.treated_share": {"en": "treated_share must be in (0, 1], got {value!r}",
+                         "zh": "treated_share 须大于 0 且不超过 1，而不是 {value!r}"},
+    "pw.start_cycle": {"en": "start_cycle must be a cycle from 1 to cycles - 1, got {value!r}",
+                       "zh": "start_cycle 须为 1 到 cycles - 1 之间的批次，而不是 {value!r}"},
+    "pw.change_pct": {"en": "change_pct must be a non-zero change above -100%, got {value!r}",
+                      "zh": "change_pct 须为大于 -100% 的非零变化，而不是 {value!r}"},
+    "pw.unfitted": {"en": "no simulated panel could be fitted; the design is too small to estimate the model",
+                    "zh": "没有一个模拟面板能够拟合：设计规模太小，无法估计模型"},
+})
+
+
 def _check(districts, cycles, effect, sims, seed, alpha, lever, family, vcov, rho, cities=None,
            city_sd=0.0, plan=None) -> None:
     problems: list[Problem] = []
 
-    def bad(option: str, message: str, expected: str) -> None:
-        problems.append(Problem(message, file="power options", column=option, expected=expected))
+    def bad(option: str, value: object, expected: str, key: str | None = None) -> None:
+        message = tr(key or f"pw.{option}", value=value)
+        problems.append(Problem(message, file=tr("pw.file"), column=option, expected=expected))
+
+    def eg(x: str) -> str:
+        return tr("pw.eg", x=x)
 
     def is_int(x) -> bool:
         return isinstance(x, (int, np.integer)) and not isinstance(x, bool)
 
     if not is_int(districts) or not 3 <= districts <= 10_000:
-        bad("districts", f"districts must be a whole number from 3 to 10000, got {districts!r}", "e.g. 45")
+        bad("districts", districts, eg("45"))
     if not is_int(cycles) or not 3 <= cycles <= 200:
-        bad("cycles", f"cycles must be a whole number from 3 to 200, got {cycles!r}", "e.g. 10")
+        bad("cycles", cycles, eg("10"))
     if not is_int(sims) or not 1 <= sims <= 1_000_000:
-        bad("sims", f"sims must be a whole number from 1 to 1000000, got {sims!r}", "e.g. 1000")
+        bad("sims", sims, eg("1000"))
     if not is_int(seed) or seed < 0:
-        bad("seed", f"seed must be a non-negative integer, got {seed!r}", "0, 1, 2, ...")
+        bad("seed", seed, "0, 1, 2, ...")
     if not isinstance(effect, (int, float)) or isinstance(effect, bool) or not math.isfinite(effect) \
             or abs(effect) > 3:
-        bad("effect", f"effect must be a number in [-3, 3] (a log-rate coefficient), got {effect!r}", "e.g. 0.1")
+        bad("effect", effect, eg("0.1"))
     if not isinstance(alpha, (int, float)) or not 0 < alpha < 0.5:
-        bad("alpha", f"alpha must be between 0 and 0.5, got {alpha!r}", "e.g. 0.05")
+        bad("alpha", alpha, eg("0.05"))
     if lever not in LEVERS:
-        bad("lever", f"unknown lever {lever!r}", ", ".join(LEVERS))
+        bad("lever", lever, ", ".join(LEVERS))
     if family not in ("poisson", "binomial"):
-        bad("family", f"unknown family {family!r}", "poisson or binomial")
+        bad("family", family, tr("pw.family.expected"))
     if vcov not in ("auto", "cluster", "jackknife"):
-        bad("vcov", f"unknown vcov {vcov!r}", "auto, cluster or jackknife")
+        bad("vcov", vcov, tr("pw.vcov.expected"))
     if not isinstance(rho, (int, float)) or not -1 < rho < 1:
-        bad("rho", f"rho (serial correlation of the noise) must be in (-1, 1), got {rho!r}", "e.g. 0.3")
+        bad("rho", rho, eg("0.3"))
     if cities is not None and (not is_int(cities) or not 2 <= cities <= (districts if is_int(districts) else 0)):
-        bad("cities", f"cities must be a whole number from 2 to the number of districts, got {cities!r}", "e.g. 8")
+        bad("cities", cities, eg("8"))
     if not isinstance(city_sd, (int, float)) or not 0 <= city_sd < 2:
-        bad("city_sd", f"city_sd must be in [0, 2), got {city_sd!r}", "e.g. 0.05")
+        bad("city_sd", city_sd, eg("0.05"))
     if city_sd and cities is None:
-        bad("city_sd", "a city shock needs the number of cities (cities=...)", "cities=8")
+        bad("city_sd", city_sd, "cities=8", key="pw.city_sd_needs")
     if plan is not None:
         _, share, start, change = plan
         if not isinstance(share, (int, float)) or not 0 < share <= 1:
-            bad("treated_share", f"treated_share must be in (0, 1], got {share!r}", "e.g. 0.5")
+            bad("treated_share", share, eg("0.5"))
         if not is_int(start) or not 1 <= start <= (cycles - 1 if is_int(cycles) else 0):
-            bad("start_cycle", f"start_cycle must be a cycle from 1 to cycles - 1, got {start!r}",
-                "e.g. cycles // 2")
+            bad("start_cycle", start, eg("cycles // 2"))
         if not isinstance(change, (int, float)) or not math.isfinite(change) or not -1 < change <= 10 \
                 or change == 0:
-            bad("change_pct", f"change_pct must be a non-zero change above -100%, got {change * 100!r}",
-                "e.g. 20")
+            bad("change_pct", change * 100 if isinstance(change, (int, float)) else change, eg("20"))
     if problems:
         raise InputError(problems)
 
@@ -428,7 +468,7 @@ def _summarise(est, se, est0, se0, *, districts, cycles, alpha, clusters, **desi
     ok, ok0 = np.isfinite(est) & np.isfinite(se) & (se > 0), np.isfinite(est0) & np.isfinite(se0) & (se0 > 0)
     failed = int((~ok).sum()) + (int((~ok0).sum()) if est0 is not est else 0)
     if not ok.any() or not ok0.any():
-        raise InputError("no simulated panel could be fitted; the design is too small to estimate the model")
+        raise InputError(tr("pw.unfitted"))
     df = clusters - 1
     crit = float(stats.t.ppf(1 - alpha / 2, df))
     pw = float(np.mean(np.abs(est[ok] / se[ok]) > crit))

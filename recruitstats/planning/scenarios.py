@@ -31,13 +31,65 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from recruitstats.errors import InputError, Problem
+from recruitstats.errors import InputError, Problem, current_language, register_messages, tr
 from recruitstats.levers import LEVERS
+from recruitstats.report.suppression import SUPPRESSED_MARK, check_threshold, protect
 from recruitstats.results import json_safe
-from recruitstats.schema import SYNTHETIC_LABEL
+from recruitstats.schema import SUPPRESSION_THRESHOLD, SYNTHETIC_LABEL
 
 __all__ = ["ScenarioResult", "next_cycle", "parse_change", "coefficient_draws", "predictive_draws",
            "fixed_effect_draws", "dispersion", "variance", "Variance"]
+
+register_messages({
+    "sc.bad_change": {"en": "cannot read the change {text!r}", "zh": "无法读取调整“{text}”"},
+    "sc.bad_change.expected": {"en": "lever=+30%, lever=-10% or lever=x2", "zh": "杠杆=+30%、杠杆=-10% 或 杠杆=x2"},
+    "sc.unknown_lever": {"en": "unknown lever {name!r} in {text!r}", "zh": "“{text}”中的杠杆“{name}”不存在"},
+    "sc.nonpositive": {"en": "{text!r} would make {lever} zero or negative", "zh": "“{text}”会使{lever}为零或负数"},
+    "sc.nonpositive.expected": {"en": "a change above -100%", "zh": "大于 -100% 的调整"},
+    "sc.seed": {"en": "prediction intervals need an explicit seed (seed=...)", "zh": "预测区间需要明确给出随机种子（seed=...）"},
+    "sc.need_panel_model": {"en": "scenarios need a sign-up or discharge model fitted on a panel (fit_signup, "
+                                  "fit_discharge)", "zh": "情景预测需要在面板数据上拟合的报名或退兵模型（fit_signup、fit_discharge）"},
+    "sc.no_city_column": {"en": "the data have no city column: choose a district instead",
+                          "zh": "数据中没有地市（city）列：请改为指定区县"},
+    "sc.no_place": {"en": "no {what} named {name!r} in the latest cycle of the fitted data",
+                    "zh": "拟合数据的最近一个批次中没有名为“{name}”的{what}"},
+    "sc.what.district": {"en": "district", "zh": "区县"},
+    "sc.what.city": {"en": "city", "zh": "地市"},
+    "sc.not_identified": {"en": "the effect of {lever} on {outcome} is not identified ({reason}); no prediction "
+                                "can be made for a change to it",
+                          "zh": "{lever}对{outcome}的效应无法识别（{reason}），无法预测调整它的结果"},
+    "sc.both": {"en": "give a district or a city, not both", "zh": "请指定区县或地市，不要同时指定"},
+    "sc.level": {"en": "level must be between 0 and 1, not {value!r}", "zh": "区间水平须在 0 与 1 之间，而不是 {value!r}"},
+    "sc.reps": {"en": "reps must be a whole number of at least 100, not {value!r}",
+                "zh": "模拟次数 reps 须为不少于 100 的整数，而不是 {value!r}"},
+    "sc.cycle_sd": {"en": "cycle_sd must be a number from 0 to 5 (log scale), not {value!r}",
+                    "zh": "cycle_sd 须为 0 到 5 之间的数（对数尺度），而不是 {value!r}"},
+    "sc.unknown_lever_name": {"en": "unknown lever {lever!r}; choose from {known}",
+                              "zh": "杠杆“{lever}”不存在；可选：{known}"},
+    "sc.factor": {"en": "the factor of {lever} must be a positive number, not {value!r}",
+                  "zh": "{lever}的倍数须为正数，而不是 {value!r}"},
+    "sc.note.held_fixed": {"en": "{lever} is not a lever of the {model} model: it is held fixed there",
+                           "zh": "{lever}不是{model}模型的杠杆，在该模型中保持不变"},
+    "sc.note.not_in_discharge": {"en": "{n} district(s) are not in the discharge model (no return in any cycle, or "
+                                       "rows missing): their returns are not predicted",
+                                 "zh": "{n} 个区县不在退兵模型中（任何批次都没有退兵，或缺少数据行），不预测其退兵人数"},
+    "sc.note.next_cycle": {"en": "next cycle = the latest cycle replayed with the levers changed (its cycle effect, "
+                                 "eligible youth and recruits carried forward); the prediction interval includes the "
+                                 "estimation error of the fixed effects{shock}",
+                           "zh": "下一批次 = 最近一个批次在杠杆调整后重演（沿用其批次效应、适龄青年数与入伍人数）；"
+                                 "预测区间包含固定效应的估计误差{shock}"},
+    "sc.note.shock": {"en": " and a common cycle shock of sd {sd:g}", "zh": "及标准差为 {sd:g} 的共同批次冲击"},
+    "sc.note.no_shock": {"en": ", not a shock making next cycle differ from the latest (cycle_sd)",
+                         "zh": "，不含使下一批次不同于最近批次的冲击（cycle_sd）"},
+    "sc.note.hidden": {"en": "{outcome}: the latest cycle's count is from 1 to {t1} people, so it, the expected "
+                             "counts built on it and their intervals are hidden ({mark}); only the relative change "
+                             "is given",
+                       "zh": "{outcome}：最近批次的实际人数为 1 至 {t1} 人，按保密规则该数及据其推算的预计数和区间均不公布"
+                             "（{mark}），只给出相对变化"},
+    "sc.note.hidden_districts": {"en": "{outcome}: {n} district(s)' counts are hidden ({mark}): fewer than {t} "
+                                       "people, or they would let a hidden count be worked out",
+                                 "zh": "{outcome}：{n} 个区县的数字不公布（{mark}）：少于 {t} 人，或可据以推算出被隐去的数字"},
+})
 
 #: Other names a user may give a lever: its column, its Chinese label, common words.
 _ALIASES = {"allowance": "stipend", "family_allowance": "stipend", "优待金": "stipend",
@@ -54,17 +106,17 @@ def parse_change(text: str) -> tuple[str, float]:
     """
     m = _CHANGE.match(str(text))
     if not m:
-        raise InputError([Problem(f"cannot read the change {text!r}", column="--set",
-                                  expected="lever=+30%, lever=-10% or lever=x2")])
+        raise InputError([Problem(tr("sc.bad_change", text=text), column="--set",
+                                  expected=tr("sc.bad_change.expected"))])
     name, pct, factor = m.groups()
     lever = _ALIASES.get(name, name)
     if lever not in LEVERS:
-        raise InputError([Problem(f"unknown lever {name!r} in {text!r}", column="--set",
+        raise InputError([Problem(tr("sc.unknown_lever", name=name, text=text), column="--set",
                                   expected=", ".join([*LEVERS, "allowance"]))])
     value = 1 + float(pct) / 100 if pct is not None else float(factor)
     if not value > 0:
-        raise InputError([Problem(f"{text!r} would make {lever} zero or negative", column="--set",
-                                  expected="a change above -100%")])
+        raise InputError([Problem(tr("sc.nonpositive", text=text, lever=lever), column="--set",
+                                  expected=tr("sc.nonpositive.expected"))])
     return lever, value
 
 
@@ -77,7 +129,7 @@ def coefficient_draws(result, reps: int, seed: int, *, cov: pd.DataFrame | None 
     uncertainty about one lever would change.
     """
     if seed is None:
-        raise InputError("prediction intervals need an explicit seed (seed=...)")
+        raise InputError(tr("sc.seed"))
     rng = np.random.default_rng(seed)
     b = result.params.to_numpy(float)
     cov = result.cov if cov is None else cov.loc[result.params.index, result.params.index]
@@ -231,12 +283,16 @@ class ScenarioResult:
     seed: int
     synthetic: bool
     notes: tuple[str, ...] = field(default=())
+    threshold: int = SUPPRESSION_THRESHOLD
 
     def to_dict(self) -> dict[str, Any]:
         out = {"changes": {k: float(v) for k, v in self.changes.items()}, "where": self.where,
                "based_on_cycle": self.cycle, "level": self.level, "reps": self.reps, "seed": self.seed,
                "outcomes": {o: row.to_dict() for o, row in self.table.iterrows()},
                "by_district": self.by_district.to_dict(orient="records"), "notes": list(self.notes),
+               "threshold": self.threshold,
+               "suppressed": "null values with suppressed = true are hidden counts of fewer than threshold "
+                             "people (or figures built on them)",
                "interval": "change: delta method (confidence); pi: prediction interval with parameter "
                            "draws and quasi-likelihood outcome noise", "synthetic": self.synthetic}
         if self.synthetic:
@@ -244,25 +300,37 @@ class ScenarioResult:
         return json_safe(out)
 
     def summary(self, lang: str = "en") -> str:
+        """A few lines in Chinese or English; a hidden count shows the mark and why."""
         changes = ", ".join(f"{LEVERS[k].label(lang)} x{v:g}" for k, v in self.changes.items())
         pct = f"{self.level:.0%}"
-        names = {"applicants": ("报名人数", "applicants"), "returned": ("退兵人数", "early returns")}
         lines = [f"情景（{where_text(self.where, 'zh')}，基于 {self.cycle} 批次）：{changes}" if lang == "zh"
                  else f"Scenario ({self.where}, next cycle based on {self.cycle}): {changes}"]
         for outcome, r in self.table.iterrows():
-            zh, en = names.get(outcome, (outcome, outcome))
-            if lang == "zh":
-                lines.append(f"  {zh}：预计 {r['predicted']:,.0f}（原 {r['baseline']:,.0f}），变化 {r['change']:+,.1f}"
+            name = _OUTCOMES.get(str(outcome), {}).get(lang, str(outcome))
+            if bool(r.get("suppressed", False)):
+                lines.append(_hidden_line(name, r, self.threshold, lang))
+            elif lang == "zh":
+                lines.append(f"  {name}：预计 {r['predicted']:,.0f}（原 {r['baseline']:,.0f}），变化 {r['change']:+,.1f}"
                              f"（{pct} 置信区间 {r['change_ci_low']:+,.1f} 至 {r['change_ci_high']:+,.1f}）；"
                              f"下一批次 {pct} 预测区间 {r['pi_low']:,.0f} 至 {r['pi_high']:,.0f}")
             else:
-                lines.append(f"  {en}: expected {r['predicted']:,.0f} (now {r['baseline']:,.0f}), change "
+                lines.append(f"  {name}: expected {r['predicted']:,.0f} (now {r['baseline']:,.0f}), change "
                              f"{r['change']:+,.1f} ({pct} CI {r['change_ci_low']:+,.1f} to "
                              f"{r['change_ci_high']:+,.1f}); "
                              f"{pct} prediction interval for next cycle {r['pi_low']:,.0f} to {r['pi_high']:,.0f}")
         if self.synthetic:
             lines.append("  模拟数据（SYNTHETIC）" if lang == "zh" else "  (synthetic data)")
         return "\n".join(lines)
+
+
+def _hidden_line(name: str, r: pd.Series, threshold: int, lang: str) -> str:
+    rel = r.get("relative_change", float("nan"))
+    change = "" if not np.isfinite(rel) else (f"，预计变化 {rel:+.1%}" if lang == "zh" else f"; expected change {rel:+.1%}")
+    if lang == "zh":
+        return (f"  {name}：{SUPPRESSED_MARK}（最近批次实际人数少于{threshold}人，按保密规则不公布该数及据其推算的"
+                f"预计数）{change}")
+    return (f"  {name}: {SUPPRESSED_MARK} (the latest cycle's count is below {threshold} people: it and the counts "
+            f"predicted from it are not published){change}")
 
 
 def where_text(where: str, lang: str) -> str:
@@ -277,7 +345,7 @@ def where_text(where: str, lang: str) -> str:
 
 def _select(result, district: str | None, city: str | None) -> tuple[pd.DataFrame, str, str]:
     if not {"cycle", "cycle_index", "district"} <= set(getattr(result, "data", pd.DataFrame()).columns):
-        raise InputError("scenarios need a sign-up or discharge model fitted on a panel (fit_signup, fit_discharge)")
+        raise InputError(tr("sc.need_panel_model"))
     used = result.data.loc[result.rows_used]
     rows = used[used["cycle_index"] == used["cycle_index"].max()]
     where = "all districts"
@@ -290,15 +358,19 @@ def _select(result, district: str | None, city: str | None) -> tuple[pd.DataFram
         rows = rows[match]
     elif city is not None:
         if "city" not in rows:
-            raise InputError("the data have no city column: choose a district instead")
+            raise InputError(tr("sc.no_city_column"))
         names = rows["city"].astype(str)
         rows = rows[rows["city"].astype(str) == str(city)]
         where = f"city {city}"
     if not len(rows):
         known = ", ".join(sorted(names.unique())[:10])
-        raise InputError([Problem(f"no {where.split()[0]} named {(district or city)!r} in the latest cycle "
-                                  "of the fitted data", column="district" if district else "city",
+        what = tr("sc.what.district" if district is not None else "sc.what.city")
+        raise InputError([Problem(tr("sc.no_place", what=what, name=str(district or city)),
+                                  column="district" if district else "city",
                                   expected=known + (" ..." if names.nunique() > 10 else ""))])
+    if district is not None:  # the district by its name, with its code when the data have both
+        name, code = str(rows["district"].iloc[0]), str(rows.get("district_code", rows["district"]).iloc[0])
+        where = f"district {name}" + (f" ({code})" if code != name else "")
     return rows, where, str(rows["cycle"].iloc[0])
 
 
@@ -317,10 +389,9 @@ def _model_changes(result, changes: Mapping[str, float], notes: list[str]) -> di
             own[lever] = factor
         elif lever in getattr(result, "levers", ()):
             reason = result.not_identified.get(lever, "not identified")
-            raise InputError(f"the effect of {lever} on {result.outcome} is not identified ({reason}); "
-                             "no prediction can be made for a change to it")
+            raise InputError(tr("sc.not_identified", lever=lever, outcome=result.outcome, reason=reason))
         else:
-            notes.append(f"{lever} is not a lever of the {result.model} model: it is held fixed there")
+            notes.append(tr("sc.note.held_fixed", lever=lever, model=result.model))
     return own
 
 
@@ -346,14 +417,16 @@ def _outcome_row(result, rows: pd.DataFrame, changes: dict[str, float], *, level
     y0 = var.draw(rng, predictive_draws(result, rows, draws, shift), n, exposure).sum(axis=1)
     y1 = var.draw(rng, predictive_draws(result, changed, draws, shift), n, exposure).sum(axis=1)
     q = [0.5 - level / 2, 0.5 + level / 2]
-    row = {"baseline": float(base.sum()), "predicted": float(new.sum()), "change": float(new.sum() - base.sum()),
+    observed = pd.to_numeric(rows[result.outcome], errors="coerce").astype(float)
+    row = {"observed": float(observed.sum()), "baseline": float(base.sum()), "predicted": float(new.sum()), "change": float(new.sum() - base.sum()),
            "change_ci_low": ci[0], "change_ci_high": ci[1],
            "baseline_pi_low": float(np.quantile(y0, q[0])), "baseline_pi_high": float(np.quantile(y0, q[1])),
            "pi_low": float(np.quantile(y1, q[0])), "pi_high": float(np.quantile(y1, q[1])),
            "variance_a": var.a, "variance_c": var.c}
     key = "district_code" if "district_code" in rows else "district"
     per = pd.DataFrame({"district": rows["district"].astype(str).to_numpy(), "outcome": result.outcome,
-                        "baseline": base.to_numpy(float), "predicted": new.to_numpy(float)}, index=rows.index)
+                        "observed": observed.to_numpy(float), "baseline": base.to_numpy(float),
+                        "predicted": new.to_numpy(float)}, index=rows.index)
     if key == "district_code":
         per.insert(1, "district_code", rows["district_code"].astype(str).to_numpy())
     return row, per
@@ -370,6 +443,7 @@ def next_cycle(
     reps: int = 4000,
     seed: int,
     cycle_sd: float = 0.0,
+    threshold: int = SUPPRESSION_THRESHOLD,
 ) -> ScenarioResult:
     """Predicted applicants (and early returns) next cycle when levers are multiplied by factors.
 
@@ -386,25 +460,30 @@ def next_cycle(
     cycle_sd : standard deviation of a common shock to next cycle's log rate (all districts
         alike), for what makes a new cycle differ from the latest (season, economy); 0 (the
         default) predicts the latest cycle replayed with the changed levers.
+    threshold : smallest count of people that may be published (the project config's
+        ``threshold``): an outcome or district whose latest count is from 1 to
+        ``threshold - 1`` shows no count (observed, expected or predicted), only the
+        relative change, and says why.
 
     Returns
     -------
     ScenarioResult
     """
     if district is not None and city is not None:
-        raise InputError("give a district or a city, not both")
+        raise InputError(tr("sc.both"))
     if not 0 < level < 1:
-        raise InputError(f"level must be between 0 and 1, not {level!r}")
+        raise InputError(tr("sc.level", value=level))
     if not isinstance(reps, int) or reps < 100:
-        raise InputError(f"reps must be a whole number of at least 100, not {reps!r}")
+        raise InputError(tr("sc.reps", value=reps))
     if not (isinstance(cycle_sd, (int, float)) and 0 <= cycle_sd < 5):
-        raise InputError(f"cycle_sd must be a number from 0 to 5 (log scale), not {cycle_sd!r}")
+        raise InputError(tr("sc.cycle_sd", value=cycle_sd))
+    threshold = check_threshold(threshold)
     changes = {_ALIASES.get(k, k): float(v) for k, v in dict(changes).items()}
     for lever, factor in changes.items():
         if lever not in LEVERS:
-            raise InputError(f"unknown lever {lever!r}; choose from {', '.join(LEVERS)}")
+            raise InputError(tr("sc.unknown_lever_name", lever=lever, known=", ".join(LEVERS)))
         if not (math.isfinite(factor) and factor > 0):
-            raise InputError(f"the factor of {lever} must be a positive number, not {factor!r}")
+            raise InputError(tr("sc.factor", lever=lever, value=factor))
     notes: list[str] = []
     rows, where, cycle = _select(signup, district, city)
     own = _model_changes(signup, changes, notes)
@@ -416,20 +495,49 @@ def next_cycle(
         d_rows = discharge.data.loc[discharge.data.index.intersection(rows.index)]
         d_rows = d_rows.loc[d_rows.index.isin(discharge.rows_used)]
         if len(d_rows) < len(rows):
-            notes.append(f"{len(rows) - len(d_rows)} district(s) are not in the discharge model (no return in "
-                         "any cycle, or rows missing): their returns are not predicted")
+            notes.append(tr("sc.note.not_in_discharge", n=len(rows) - len(d_rows)))
         if len(d_rows):
             d_own = _model_changes(discharge, changes, notes)
             out["returned"], p = _outcome_row(discharge, d_rows, d_own, level=level, reps=reps, seed=seed,
                                               stream=2, cycle_sd=cycle_sd)
             per.append(p)
-    notes.append("next cycle = the latest cycle replayed with the levers changed (its cycle effect, eligible "
-                 "youth and recruits carried forward); the prediction interval includes the estimation error of "
-                 "the fixed effects" + (f" and a common cycle shock of sd {cycle_sd:g}" if cycle_sd else
-                                        ", not a shock making next cycle differ from the latest (cycle_sd)"))
+    notes.append(tr("sc.note.next_cycle", shock=tr("sc.note.shock", sd=cycle_sd) if cycle_sd
+                    else tr("sc.note.no_shock")))
+    per = [_guard(out[k], p, threshold, notes) for k, p in zip(out, per)]
     table = pd.DataFrame.from_dict(out, orient="index")
     table.index.name = "outcome"
     synthetic = bool(getattr(signup, "synthetic", False))
     return ScenarioResult(table=table, by_district=pd.concat(per, ignore_index=True), changes=changes,
                           where=where, cycle=cycle, level=level, reps=reps, seed=seed, synthetic=synthetic,
-                          notes=tuple(notes))
+                          notes=tuple(notes), threshold=threshold)
+
+
+_OUTCOMES = {"applicants": {"zh": "报名人数", "en": "applicants"}, "returned": {"zh": "退兵人数", "en": "early returns"}}
+
+#: Figures of an outcome that give its latest count back (or are built on it).
+_COUNT_FIELDS = ("observed", "baseline", "predicted", "change", "change_ci_low", "change_ci_high",
+                 "baseline_pi_low", "baseline_pi_high", "pi_low", "pi_high")
+
+
+def _guard(row: dict[str, float], per: pd.DataFrame, threshold: int, notes: list[str]) -> pd.DataFrame:
+    """Disclosure control of one outcome: the latest counts observed, and what is predicted from them.
+
+    The baseline (the model's expected count for the latest cycle) is close to the
+    observed count, and so is the predicted count built on it: a district (or the
+    total) whose observed count is from 1 to ``threshold - 1`` shows none of them;
+    the total counts as published for secondary suppression of the districts.
+    Only the relative change is then given.
+    """
+    outcome = _OUTCOMES.get(str(per["outcome"].iloc[0]), {}).get(current_language(), str(per["outcome"].iloc[0]))
+    guarded = protect(per, counts=["observed"], column_totals=True, threshold=threshold,
+                      derived={"baseline": ["observed"], "predicted": ["observed"]})
+    shown = guarded.values.assign(suppressed=guarded.mask["observed"].to_numpy())
+    row["relative_change"] = row["predicted"] / row["baseline"] - 1 if row["baseline"] > 0 else float("nan")
+    row["suppressed"] = bool(0 < row["observed"] < threshold or "observed" in guarded.unsafe_totals)
+    if row["suppressed"]:
+        row.update({k: float("nan") for k in _COUNT_FIELDS})
+        notes.append(tr("sc.note.hidden", outcome=outcome, t1=threshold - 1, mark=SUPPRESSED_MARK))
+    elif shown["suppressed"].any():
+        notes.append(tr("sc.note.hidden_districts", outcome=outcome, n=int(shown["suppressed"].sum()),
+                        t=threshold, mark=SUPPRESSED_MARK))
+    return shown
