@@ -138,9 +138,15 @@ def _refuse_duplicates(frames: list[pd.DataFrame], sources: list[str], keys: lis
     if dup.empty:
         return
     files = dup.groupby(keys, sort=True, dropna=False)["_source"].agg(lambda s: tuple(dict.fromkeys(s)))
+    label = {}  # district code -> "name (code)", so a reader sees which district, not only its code
+    if keys[0] == "district_code":
+        named = pd.concat([f[["district_code", "district"]] for f in frames if "district" in f], ignore_index=True)
+        label = {c: f"{n} ({c})" for c, n in zip(named["district_code"], named["district"])
+                 if pd.notna(n) and str(n) != str(c)}
     problems = []
     for names, group in files.groupby(files, sort=False):
-        shown = ", ".join(_key_text(k, keys) for k in group.index[:5]) + (", ..." if len(group) > 5 else "")
+        shown = ", ".join(_key_text((label.get(k[0], k[0]), *k[1:]), keys) for k in group.index[:5]) \
+            + (", ..." if len(group) > 5 else "")
         where = " and ".join(names) if len(names) > 1 else f"{names[0]} (twice)"
         problems.append(Problem(f"{len(group)} {what}(s) given more than once, in {where}: {shown}; keep one row "
                                 f"each / {len(group)} 个{_ZH_WHAT.get(what, what)}重复出现，请各保留一行",

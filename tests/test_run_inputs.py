@@ -124,6 +124,8 @@ def test_several_files_are_combined_and_duplicates_refused(files):
     text = str(err.value)
     assert len(err.value.problems) == 1 and "48 district and cycle(s) given more than once" in text
     assert "panel_2024.csv and" in text and "panel_2024_again.csv" in text and "2024H1" in text
+    # the district by its name beside its code, not "110102 2024H1" alone
+    assert re.search(r"模拟区\d+-\d+ \(\d{6}\) 2024H[12]", text) and not re.search(r"(?<!\()\b\d{6} 2024H", text)
     with pytest.raises(InputError, match="no panel"):
         combine_data([files / "recruits_50.csv"])
 
