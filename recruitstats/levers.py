@@ -79,8 +79,9 @@ class Lever:
         """The regressor for each row of a canonical panel (NaN where an input is missing)."""
         missing = [c for c in self.inputs if c not in panel]
         if missing:
-            raise InputError([Problem(tr("lever.needs", lever=self.label_zh if current_language() == "zh" else self.name,
-                                         columns=column_text(", ".join(missing))), column=", ".join(missing))])
+            lever = self.label_zh if current_language() == "zh" else self.name
+            raise InputError([Problem(tr("lever.needs", lever=lever, columns=column_text(", ".join(missing))),
+                                      column=", ".join(missing))])
         ratio = self.scale * pd.to_numeric(panel[self.column], errors="coerce").astype(float)
         if self.per is not None:
             den = pd.to_numeric(panel[self.per], errors="coerce").astype(float)

@@ -27,7 +27,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--replace", action="store_true",
                    help="rows of these files replace held rows for the same district and cycle")
     p.add_argument("--drop-personal", action="store_true",
-                   help="drop personal-data columns instead of refusing the file")
+                   help="drop personal-data columns instead of refusing the file; the store then holds "
+                        "a clean copy that fit, run, scorecard and brief read with --data DIR (they have no "
+                        "--drop-personal of their own)")
     p.add_argument("--kind", choices=("panel", "recruits"), help="what the files hold (default: from headers)")
     p.add_argument("--key-file", type=Path,
                    help="pseudonym key file for ID-like recruit ids, kept outside the store and the data "

@@ -64,7 +64,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--sheet", help="Excel sheet name or 0-based index (default: first sheet with headers)")
     p.add_argument("--drop-personal", action="store_true",
                    help="drop columns of personal data (names, ID numbers, phones, addresses) "
-                        "instead of refusing the file")
+                        "instead of refusing the file, to see what `recruitstats ingest --drop-personal` "
+                        "would keep (validate writes nothing)")
     p.add_argument("--key-file", type=Path,
                    help="pseudonym key file for ID-like recruit ids (default $RECRUITSTATS_KEY_FILE "
                         "or ~/.config/recruitstats/pseudonym.key)")

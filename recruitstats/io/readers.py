@@ -285,8 +285,8 @@ def _read_typed(path: Path, marker: dict, needed: Sequence[str]) -> ReadResult:
     for name in needed:
         if name in df:
             missing = np.flatnonzero(df[name].isna().to_numpy())
-            problems += locate([(int(rows[i]), "missing value") for i in missing], file=str(path), column=name,
-                               expected="needed in every row")
+            problems += locate([(int(rows[i]), tr("c.missing")) for i in missing], file=str(path), column=name,
+                               expected=tr("c.required"))
     return ReadResult(df, problems, str(path), marker.get("kind", "panel"), rows, {c: c for c in df.columns},
                       bool(marker.get("synthetic", False)))
 
