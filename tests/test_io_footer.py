@@ -49,6 +49,7 @@ def _panel() -> pd.DataFrame:
     (("填表人：", "张三", "审核人：", "李四"),),        # labels and names in separate cells
     (("填报日期：2025年1月5日",), ("注：本表数据截至2024年12月31日",)),  # no phone; one cell each
     (("Prepared by: Zhang San", "", f"Tel: {PHONE}"),),
+    (("联系电话：", int(PHONE), "填表人：", "张三"),),  # the phone a number (Excel) in the 年度 column
 ])
 def test_footer_rows_are_dropped_with_one_warning(tmp_path, form, footer, capsys):
     df = _panel()

@@ -447,18 +447,25 @@ def key_positions(labels: Sequence[str]) -> dict[int, str]:
     return out
 
 
+_YEAR_START = re.compile(r"^(19|20|21)\d{2}(?!\d)")
+
+
 def _key_is_data(cell: object, name: str) -> bool:
-    """Whether a key column's cell holds data: any district name, or a code, year, half or cycle (a
-    number, text starting with a digit, 上半年 ...); a signature word is not, nor a name spilling into
-    the year column."""
-    if cell is None or cell == "" or isinstance(cell, bool):
+    """Whether a key column's cell holds data: a district's name (text), a year (or a cycle starting with
+    one), a half (1, 2, 上半年 ...) or a 6-digit code. A signature word is not, nor a name or a phone
+    number spilling into the 年度 column."""
+    if isinstance(cell, bool) or num.is_missing(cell):
         return False
-    if isinstance(cell, str):
-        t = num.nfkc(cell).strip()
-        if not t or footer_label(t):
-            return False
-        return name == "district" or t[:1].isdigit() or t.lower() in HALF_VALUES
-    return True
+    t = num.nfkc(num.cell_text(cell)).strip()
+    if not t or footer_label(t):
+        return False
+    if name == "district":
+        return isinstance(cell, str)
+    if name in ("year", "cycle"):
+        return bool(_YEAR_START.match(t))
+    if name == "half":
+        return t.lower() in HALF_VALUES
+    return bool(re.fullmatch(r"\d{6}", t))  # district_code
 
 
 def footer_row(row: Sequence[object], keys: dict[int, str]) -> list[str] | None:
