@@ -78,7 +78,7 @@ def _load(path: Path):
 
     if path.is_dir():  # a data folder or an ingest store
         path = data_files(path).panel
-    panel = load_panel(path)
+    panel = load_panel(path, purpose="fit")
     for problem in panel.attrs.get("problems", []):
         print(problem, file=sys.stderr)
     return panel
