@@ -208,7 +208,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "did.outcome.signup": _t("报名率的对数", "log sign-up rate"),
     "did.outcome.return": _t("退兵率", "return rate"),
     # --- notebooks (the analysts' reports): headings are bilingual markdown, these sentences follow LANG
-    "nb.synthetic": _t("本报告使用模拟数据（由 recruitstats.simulate 按已知的真实效应生成），不描述任何真实区县、单位或个人，"
+    "nb.synthetic": _t("本报告使用模拟数据（SYNTHETIC，由 recruitstats.simulate 按已知的真实效应生成），不描述任何真实区县、单位或个人，"
                        "其中的数字不得作为征兵工作的事实引用。",
                        "These data are SYNTHETIC (drawn by recruitstats.simulate with known true effects): they "
                        "describe no real district, office or person; do not quote any number below as a fact."),
@@ -216,6 +216,10 @@ TEXTS: dict[str, dict[str, str]] = {
                       "{districts} districts, {cycles} call-up cycles ({first} to {last}), {rows} rows."),
     "nb.all_supported": _t("这些数据支持全部分析。", "The data support every analysis."),
     "nb.truth": _t("真实值（模拟设定）：{values}", "True values (simulation settings): {values}"),
+    "nb.truth_signup": _t("报名的真实效应（模拟设定，true sign-up effects）：{values}",
+                          "true sign-up effects (simulation): {values}"),
+    "nb.truth_discharge": _t("退兵的真实效应（模拟设定，true early-discharge effects）：{values}",
+                             "true early-discharge effects (simulation): {values}"),
     "nb.not_identified": _t("这些数据无法识别的杠杆：{levers}", "Levers these data cannot identify: {levers}"),
     "nb.none": _t("无", "none"),
     "nb.not_estimated": _t("未估计：{reason}", "Not estimated: {reason}"),
@@ -449,7 +453,7 @@ TEXTS: dict[str, dict[str, str]] = {
                      "asks whether they are jointly zero. A small p-value says reformed and comparison districts were "
                      "already moving apart, and the post-reform estimates mix the reform with that divergence. The "
                      "shaded band is uniform: it covers all event-time effects at once, the band for reading the whole path."),
-    "nb05.pretrend": _t("改革前趋势检验：χ²({df}) = {stat}，p = {p}", "pre-trend test: chi2({df}) = {stat}, p = {p}"),
+    "nb05.pretrend": _t("改革前趋势检验（pre-trend test）：χ²({df}) = {stat}，p = {p}", "pre-trend test: chi2({df}) = {stat}, p = {p}"),
     "nb05.no_pretrend": _t("改革前趋势检验：改革前没有可检验的批次", "pre-trend test: no cycle before a reform to test"),
     "nb05.twfe": _t("“晚改革组 vs 已改革的早组”的比较以已经改革的区县为对照；效应随改革后时间增长时，这些比较减去了早改革组的部分效应，"
                     "使双向固定效应估计低于平均效应，其负权重（早改革组的后期批次）是同一问题的另一面。应报告 Callaway–Sant'Anna 估计。"
@@ -462,7 +466,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "nb05.est.cs": _t("Callaway–Sant'Anna ATT", "Callaway-Sant'Anna ATT"),
     "nb05.est.sa_dyn": _t("Sun–Abraham，改革后平均", "Sun-Abraham, mean after reform"),
     "nb05.est.cs_dyn": _t("Callaway–Sant'Anna，改革后平均", "Callaway-Sant'Anna, mean after reform"),
-    "nb05.est.twfe": _t("传统双向固定效应", "naive TWFE"),
+    "nb05.est.twfe": _t("传统双向固定效应（naive TWFE）", "naive TWFE"),
     "nb05.negative": _t("{share} 的改革后区县批次权重为负（合计 {total}）。",
                         "Negative weights on {share} of treated district-cycles (sum {total})."),
     "nb05.return": _t("对退兵率的效应以新兵的比例计（0.001 = 0.1 个百分点）。退兵稀少，在这样规模的面板中这些效应很不精确。",
@@ -495,7 +499,8 @@ TEXTS: dict[str, dict[str, str]] = {
                        "and returns may diminish. The sign-up model is refitted for a grid of decays; the decay with "
                        "the smallest quasi-deviance is chosen, with its profile-likelihood interval. Two shapes: log "
                        "(a constant elasticity) and Hill (a ceiling, half reached at K yuan per eligible youth)."),
-    "nb06.adstock_fit": _t("{shape}：拟偏差 {deviance}；半衰期 {half_life} 个批次", "{shape}: deviance {deviance}; half-life {half_life} cycles"),
+    "nb06.adstock_fit": _t("--- {key}：{shape}，拟偏差 {deviance}；半衰期 {half_life} 个批次",
+                           "--- {key}: {shape}, deviance {deviance}; half-life {half_life} cycles"),
     "nb06.adstock_loose": _t("{shape}：数据无法确定其参数，不予显示", "{shape}: the data cannot pin its parameters down; not shown"),
     "nb06.decay_x": _t("延续比例（宣传经费延续到下一批次的比例）", "decay (share of publicity carried to the next cycle)"),
     "nb06.decay_y": _t("高于最小值的拟偏差", "quasi-deviance above its minimum"),
