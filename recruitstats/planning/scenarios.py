@@ -291,7 +291,7 @@ class ScenarioResult:
                "outcomes": {o: row.to_dict() for o, row in self.table.iterrows()},
                "by_district": self.by_district.to_dict(orient="records"), "notes": list(self.notes),
                "threshold": self.threshold,
-               "suppressed": "null values with suppressed = true are hidden counts of fewer than threshold "
+               "suppression_note": "null values with suppressed = true are hidden counts of fewer than threshold "
                              "people (or figures built on them)",
                "interval": "change: delta method (confidence); pi: prediction interval with parameter "
                            "draws and quasi-likelihood outcome noise", "synthetic": self.synthetic}
