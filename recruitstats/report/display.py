@@ -66,6 +66,8 @@ _WORDS: dict[str, tuple[str, str]] = {
     "baseline_pi_high": ("基线预测区间上限", "baseline, prediction high"),
     "pi_low": ("预测区间下限", "prediction low"), "pi_high": ("预测区间上限", "prediction high"),
     "all districts": ("全部区县", "all districts"),
+    "observed": ("最近一批实际值", "observed (latest cycle)"), "relative_change": ("相对变化", "relative change"),
+    "suppressed": ("已隐去（人数过少）", "hidden (too few people)"),
     # budget allocation (recruitstats.planning.budget)
     "cost_of_doubling": ("投入翻倍所需费用（元）", "cost of doubling (yuan)"),
     "spend": ("分配金额（元）", "allocated (yuan)"), "factor": ("新水平/现水平", "new / current level"),
