@@ -157,7 +157,8 @@ def test_a_cell_failing_on_bad_data_is_said_by_its_problems_in_the_report_langua
     run = json.loads((tmp / "reports" / "run.json").read_text(encoding="utf-8"))
     reason = next(s for s in run["skipped"] if s["analysis"] == "01_thin")
     assert reason["reason"] == "01_thin.ipynb: 数据不支持此部分。cohort 列：no comparison group。"
-    assert reason["reason_en"] == "01_thin.ipynb: the data do not support this part. column cohort: no comparison group."
+    assert reason["reason_en"] == ("01_thin.ipynb: the data do not support this part. "
+                                   "column cohort: no comparison group.")
     html = (tmp / "reports" / "01_thin.html").read_text(encoding="utf-8")
     assert "此部分未能完成" in html and "cohort 列：no comparison group" in html
     assert "InputError" not in html and "&lt;data&gt;" not in html and ": error: " not in html
