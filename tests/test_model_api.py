@@ -164,3 +164,11 @@ def test_a_lever_named_after_its_column_predicts_its_fitted_values():
                 == panel.loc[res.data.index, levers[-1]]).all()
         eff = effect_of_increase(res)
         assert np.isfinite(eff["additional"]).all()
+
+
+def test_the_regression_table_speaks_chinese(panel):
+    res = fit_signup(panel)
+    zh = format_regression_table(res, lang="zh")
+    assert zh.startswith("报名模型") and "宣传经费" in zh and "观测数" in zh and "括号内为标准误" in zh
+    assert f"{res.params['publicity']:.{2}f}"[:4] in zh
+    assert format_regression_table(res).startswith("Sign-up model")

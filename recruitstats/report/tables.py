@@ -19,11 +19,6 @@ from recruitstats.schema import SYNTHETIC_LABEL
 __all__ = ["decimals_for", "regression_table", "format_regression_table", "format_tidy", "compare_table",
            "format_compare_table", "format_pvalue", "term_label"]
 
-_MODEL_TITLE = {
-    "signup": "Sign-up model: applicants out of eligible youth",
-    "discharge": "Early-discharge model: recruits returned out of recruits enlisted",
-}
-_FAMILY = {"poisson": "Poisson quasi-likelihood, log link", "binomial": "binomial logit"}
 
 
 def decimals_for(se: float, *, digits: int = 2) -> int:
@@ -177,8 +172,29 @@ def _format_many(named: Mapping[str, object], level: float | None) -> str:
     return "\n".join(lines)
 
 
-def format_regression_table(results, *, level: float | None = None) -> str:
-    """The regression table as plain text: one result in full, or several side by side."""
+_WORDS = {
+    "signup": ("Sign-up model: applicants out of eligible youth", "报名模型：应征报名人数 / 适龄青年数"),
+    "discharge": ("Early-discharge model: recruits returned out of recruits enlisted",
+                  "退兵模型：退兵人数 / 批准入伍人数"),
+    "poisson": ("Poisson quasi-likelihood, log link", "泊松拟似然，对数连接"),
+    "binomial": ("binomial logit", "二项 logit"),
+    "exposure": ("exposure", "暴露量"), "outcome": ("outcome", "结果"), "coef": ("coef", "系数"),
+    "ci": ("CI", "置信区间"), "not_identified": ("not identified", "无法识别"),
+    "observations": ("Observations", "观测数"), "clusters": ("Clusters", "聚类数"),
+    "fixed_effects": ("Fixed effects", "固定效应"), "none": ("none", "无"),
+    "trends": (" + district linear trends", " + 区县线性趋势"),
+    "se_note": ("Standard errors in parentheses. Inference: ", "括号内为标准误。推断方法："),
+    "levers": ("Levers: ", "杠杆定义："), "dropped": ("Dropped: ", "剔除："), "warning": ("Warning: ", "警告："),
+}
+
+
+def _w(key: str, lang: str) -> str:
+    en, zh = _WORDS[key]
+    return zh if lang == "zh" else en
+
+
+def format_regression_table(results, *, level: float | None = None, lang: str = "en") -> str:
+    """The regression table as plain text: one result in full (``lang`` "zh" or "en"), or several side by side."""
     named = _named(results)
     if named:
         return _format_many(named, level)
@@ -189,43 +205,45 @@ def format_regression_table(results, *, level: float | None = None) -> str:
     table = regression_table(result, level=level)
     has_boot = "boot_p_value" in table
     pct = f"{level * 100:g}%"
-    title = _MODEL_TITLE.get(result.model, result.model)
-    lines = [title, f"({_FAMILY.get(result.fit.family, result.fit.family)}; "
-                    f"exposure: {result.exposure}; outcome: {result.outcome})", ""]
-    head = f"{'':<20}{'coef':>12}  {pct + ' CI':^26}{'p':>9}"
+    family = result.fit.family
+    title = _w(result.model, lang) if result.model in ("signup", "discharge") else result.model
+    lines = [title, f"({_w(family, lang) if family in _WORDS else family}; "
+                    f"{_w('exposure', lang)}: {result.exposure}; {_w('outcome', lang)}: {result.outcome})", ""]
+    head = f"{'':<20}{_w('coef', lang):>12}  {pct + ' ' + _w('ci', lang):^26}{'p':>9}"
     if has_boot:
         head += f"  {'bootstrap ' + pct + ' CI':^26}{'boot p':>8}"
     lines += [head, "-" * len(head)]
     for term, row in table.iterrows():
+        name = term_label(term, lang) if lang == "zh" else term
         if np.isnan(row["coef"]):
-            lines.append(f"{term:<20}{'not identified':>12}  ({row['note']})")
+            lines.append(f"{name:<20}{_w('not_identified', lang):>12}  ({row['note']})")
             continue
         d = decimals_for(row["se"])
         ci_text = f"[{_num(row['ci_low'], d)}, {_num(row['ci_high'], d)}]"
-        line = f"{term:<20}{_num(row['coef'], d):>12}  {ci_text:^26}{format_pvalue(row['p_value']):>9}"
+        line = f"{name:<20}{_num(row['coef'], d):>12}  {ci_text:^26}{format_pvalue(row['p_value']):>9}"
         if has_boot and not np.isnan(row.get("boot_p_value", np.nan)):
             bci = f"[{_num(row['boot_ci_low'], d)}, {_num(row['boot_ci_high'], d)}]"
             line += f"  {bci:^26}{format_pvalue(row['boot_p_value']):>8}"
         lines.append(line)
         lines.append(f"{'':<20}{'(' + _num(row['se'], d) + ')':>12}")
     lines.append("-" * len(head))
-    fe = ", ".join(result.fit.fixed_effects) or "none"
-    trend = " + district linear trends" if getattr(result, "trends", False) else ""
-    lines += [f"{'Observations':<20}{result.n_obs:>12,}"]
+    fe = ", ".join(result.fit.fixed_effects) or _w("none", lang)
+    trend = _w("trends", lang) if getattr(result, "trends", False) else ""
+    lines += [f"{_w('observations', lang):<20}{result.n_obs:>12,}"]
     if result.n_clusters is not None:
-        lines.append(f"{'Clusters':<20}{result.n_clusters:>12,}  ({result.fit.cluster})")
-    lines += [f"{'Fixed effects':<20}{fe:>12}{trend}",
-              "",
-              "Standard errors in parentheses. Inference: " + result.fit.inference + "."]
+        lines.append(f"{_w('clusters', lang):<20}{result.n_clusters:>12,}  ({result.fit.cluster})")
+    inference = getattr(result.fit, "inference_zh", None) if lang == "zh" else None
+    lines += [f"{_w('fixed_effects', lang):<20}{fe:>12}{trend}", "",
+              _w("se_note", lang) + (inference or result.fit.inference) + "."]
     if has_boot:
         boot = result.bootstrap
         lines.append(f"Bootstrap: wild score cluster bootstrap (Kline-Santos), null imposed, "
                      f"{boot.attrs.get('reps', '?')} replications, seed {boot.attrs.get('seed', '?')}.")
-    lines.append("Levers: " + "; ".join(f"{k} = {v}" for k, v in result.transforms.items()) + ".")
+    lines.append(_w("levers", lang) + "; ".join(f"{k} = {LEVERS[k].transform_text(lang) if k in LEVERS else v}"
+                                                for k, v in result.transforms.items()) + ".")
     if result.dropped:
-        lines.append("Dropped: " + "; ".join(f"{k}: {v:,}" for k, v in result.dropped.items()) + ".")
-    for w in result.warnings:
-        lines.append("Warning: " + w)
+        lines.append(_w("dropped", lang) + "; ".join(f"{k}: {v:,}" for k, v in result.dropped.items()) + ".")
+    lines += [_w("warning", lang) + w for w in result.warnings]
     if result.synthetic:
         lines += ["", SYNTHETIC_LABEL]
     return "\n".join(lines)
