@@ -56,7 +56,7 @@ def test_a_recruit_file_given_as_the_panel_is_named(tmp_path, capsys, chinese):
     path = _recruits(tmp_path / "recruits.xlsx", chinese=chinese)
     assert main(["fit", "signup", "--data", str(path), "--lang", "en"]) == 2
     err = capsys.readouterr().err
-    assert "this is a recruit-records file" in err and "need a panel (one row per district and cycle)" in err
+    assert "this is a recruit-records file" in err and "fit needs a panel (one row per district and cycle)" in err
     assert "second row" not in err and err.count("\n") == 1
     assert main(["fit", "signup", "--data", str(path), "--lang", "zh"]) == 2
     err = capsys.readouterr().err

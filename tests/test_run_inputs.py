@@ -202,7 +202,7 @@ def test_sign_up_report_on_three_districts_shows_estimates_and_says_why_not_to_t
     out = tmp_path / "r"
     assert _run(out, "--data", str(files / "three_districts.csv"), "--only", "03_signup_effects") == 0
     text = "".join(_text_outputs(out / "03_signup_effects.ipynb"))
-    assert "只有 3 个区县" in text and "publicity" in text and "Sign-up model" in text
+    assert "只有 3 个区县" in text and "publicity" in text and "报名模型" in text
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert "03_signup_effects" not in {s["analysis"] for s in run["skipped"]}
     assert [n["analysis"] for n in run["notes"]] == ["signup.inference", "discharge.inference", "reforms.inference"]
