@@ -240,6 +240,7 @@ def write_rule_break(path: Path, rule: str | None) -> Path:
 #: Personal values the privacy tests look for in every output.
 PERSONAL_VALUES = {
     "names": ["张伟", "王芳", "李娜"],
+    # synthetic ID-shaped test values (made up, not real people)
     "ids": ["110101200301011234", "32010220040315123X", "440305200212315678"],
     "phones": ["13812345678", "13987654321", "15011112222"],
     "addresses": ["某市某区幸福路12号", "某县某镇和平街3号", "某区光明里5号"],

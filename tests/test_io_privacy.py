@@ -153,6 +153,7 @@ def test_scan_values_skipping_short_ascii_cells_gives_the_same_counts():
     from recruitstats.io.privacy import scan_values
 
     rng = np.random.default_rng(20261201)
+    # synthetic ID-shaped test values (made up, not real people)
     hits = ["13812345678", "138 1234 5678", "+86-138-1234-5678", "010-62345678", "11010519491231002X",
             "110105491231002", "１３８１２３４５６７８", "核查13812345678", 13812345678, 1.10105194912310e17,
             "1.10105E+17"]

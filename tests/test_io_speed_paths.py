@@ -214,6 +214,7 @@ def test_personal_recruits(tmp_path, monkeypatch):
     assert not same(path, monkeypatch, tmp_path, kind="recruits", drop_personal=True, key=key)
 
 
+# synthetic ID-shaped test values (made up, not real people)
 @pytest.mark.parametrize("value", [PERSONAL_VALUES["phones"][0], "320102200403151233", "138 1234 5678",
                                    "家长 110101200301011234"])
 def test_personal_values_in_panel_columns(tmp_path, monkeypatch, value):
@@ -339,6 +340,7 @@ def test_quoting_as_csv_reader_reads_it(tmp_path, monkeypatch, tail):
 
 def test_recruit_ids_that_are_national_ids_are_pseudonymised_alike(tmp_path, monkeypatch):
     head = "新兵编号,区县,年度,征集批次,性别,文化程度,入伍日期,退兵日期,退兵原因"
+    # synthetic ID-shaped test values (made up, not real people)
     ids = ["110101200301011234", "320102200403151233", "440305200212315677"]
     lines = [f"{rid},第1区,2021,上半年,男,高中,2021年3月1日,{'2021/4/15' if i == 0 else ''},{'身体' if i == 0 else ''}"
              for i, rid in enumerate(ids)]
